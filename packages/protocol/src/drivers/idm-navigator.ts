@@ -5,9 +5,11 @@ import type { DriverMap } from './driver.js'
  * iDM `status_heat_pump` is a bitfield (register 1090: 1 heating, 2 cooling, 4 hot water,
  * 8 defrost). Several bits can be set at once; the mode that dominates the machine's behaviour
  * wins, in the order the upstream ML service used: defrost, hot water, cooling, heating.
+ * A value with any other bit set is not a state this register defines (upstream's flag type
+ * rejects it), so it carries no mode rather than reading as off.
  */
 export function idmOperatingMode (bits: number): number | undefined {
-  if (!Number.isInteger(bits) || bits < 0 || bits > 0xff) return undefined
+  if (!Number.isInteger(bits) || bits < 0 || bits > 0xf) return undefined
   if (bits & 8) return OperatingModeCode.defrost
   if (bits & 4) return OperatingModeCode.hot_water
   if (bits & 2) return OperatingModeCode.cooling

@@ -1,13 +1,25 @@
 import { canonicalDriver } from './canonical.js'
+import { daikinAlthermaDriver } from './daikin-altherma.js'
 import type { DriverMap } from './driver.js'
 import { idmNavigatorDriver } from './idm-navigator.js'
+import { luxtronikDriver } from './luxtronik.js'
+import { nibeSSeriesDriver } from './nibe-s-series.js'
 
 export type { DriverMap, FieldRule } from './driver.js'
 export { canonicalDriver } from './canonical.js'
 export { idmNavigatorDriver, idmOperatingMode } from './idm-navigator.js'
+export { nibeSSeriesDriver } from './nibe-s-series.js'
+export { daikinAlthermaDriver, daikinDefrostMode } from './daikin-altherma.js'
+export { luxtronikDriver } from './luxtronik.js'
 
 /** Every driver map, canonical first. */
-export const DRIVERS: readonly DriverMap[] = [canonicalDriver, idmNavigatorDriver]
+export const DRIVERS: readonly DriverMap[] = [
+  canonicalDriver,
+  idmNavigatorDriver,
+  nibeSSeriesDriver,
+  daikinAlthermaDriver,
+  luxtronikDriver,
+]
 
 const byId = new Map<string, DriverMap>(DRIVERS.map((d) => [d.id, d]))
 const byManufacturer = new Map<string, DriverMap>()

@@ -1,0 +1,100 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Cron } from 'croner'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.js'
+import { runRetention } from './jobs/retention.js'
+import { createMetrics } from './metrics.js'
+import authPlugin from './plugins/auth.js'
+import bodyPlugin from './plugins/body.js'
+import corePlugin, { logSerializers } from './plugins/core.js'
+import errorsPlugin from './plugins/errors.js'
+import openapiPlugin from './plugins/openapi.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
+import adminRoutes from './routes/admin/installations.js'
+import healthRoutes from './routes/health.js'
+import submitRoutes from './routes/v1/submit.js'
+import installationRoutes from './routes/v2/installations.js'
+import { recountContributionDays } from './store/ledger.js'
+import { getSetting, setSetting } from './store/settings.js'
+import { openSqliteStore } from './store/sqlite/open.js'
+import type { Store } from './store/types.js'
+
+export interface BuildAppOptions {
+  readonly config: Config
+  /** The store to use; by default the embedded SQLite store under `DATA_DIR`, closed with the app. */
+  readonly store?: Store
+  /** Milliseconds since the epoch (tests pass a fake clock). */
+  readonly clock?: () => number
+  /** Where one-time operator messages go (the generated admin token); stdout in server.ts. */
+  readonly announce?: (message: string) => void
+  /** `false` silences logs (tests); otherwise pino at `LOG_LEVEL`. */
+  readonly logger?: boolean
+}
+
+/** `TRUST_PROXY` as Fastify's `trustProxy`: "true", a hop count, or addresses/CIDRs. */
+function trustProxy (value: string): FastifyServerOptions['trustProxy'] {
+  const v = value.trim()
+  if (v === '' || v === 'false') return false
+  if (v === 'true') return true
+  if (/^\d+$/.test(v)) return Number(v) as unknown as FastifyServerOptions['trustProxy'] // a hop count; the types omit it
+  return v.split(',').map((s) => s.trim()).filter(Boolean)
+}
+
+/** Builds the whole API as one Fastify instance; `server.ts` only listens and shuts down. */
+export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const clock = options.clock ?? Date.now
+  const app = Fastify({
+    logger: options.logger === false ? false : { level: config.LOG_LEVEL, serializers: logSerializers },
+    trustProxy: trustProxy(config.TRUST_PROXY),
+    bodyLimit: 1024 * 1024,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    ajv: { customOptions: { allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const store = options.store ?? await openSqliteStore({ dataDir: config.DATA_DIR, synchronous: config.SQLITE_SYNCHRONOUS })
+  if (options.store === undefined) app.addHook('onClose', async () => store.close())
+
+  await syncContributionThreshold(store, config.CONTRIBUTION_MIN_SAMPLES)
+
+  await app.register(corePlugin, { config, store, metrics: createMetrics(), clock })
+  await app.register(rateLimitPlugin, {
+    perIpPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
+    perInstallationPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    maxKeys: config.RATE_LIMIT_MAX_KEYS,
+  })
+  await app.register(authPlugin, { config, store, announce: options.announce ?? ((m) => app.log.warn(m)) })
+  await app.register(bodyPlugin)
+  await app.register(errorsPlugin)
+  if (config.DOCS_ENABLED) await app.register(openapiPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(submitRoutes, { bodyLimit: Math.round(config.BODY_LIMIT_MB * 1024 * 1024) })
+  await app.register(installationRoutes)
+  await app.register(adminRoutes)
+
+  if (config.RETENTION_SCHEDULE !== '') {
+    const job = new Cron(config.RETENTION_SCHEDULE, { timezone: 'UTC', protect: true, paused: true }, async () => {
+      try {
+        const result = await runRetention(store, config, clock())
+        app.log.info({ retention: result }, 'retention job done')
+      } catch (err) {
+        app.log.error({ err }, 'cannot run the retention job')
+      }
+    })
+    app.addHook('onReady', async () => { job.resume() })
+    app.addHook('preClose', async () => { job.stop() })
+  }
+  return app
+}
+
+const THRESHOLD_SETTING = 'contribution_min_samples'
+
+/** Contribution-day counts assume one threshold; recount them when the configured one changed. */
+async function syncContributionThreshold (store: Store, threshold: number): Promise<void> {
+  const previous = await getSetting(store.db, THRESHOLD_SETTING)
+  if (previous === String(threshold)) return
+  if (previous !== undefined) await recountContributionDays(store.db, threshold)
+  await setSetting(store.db, THRESHOLD_SETTING, String(threshold))
+}

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs'
+import Type, { type Static } from 'typebox'
+import Value from 'typebox/value'
+
+/**
+ * The server's one configuration schema. Every key is an environment variable with a default
+ * and help text; the upstream server's names (`AUTH_TOKEN`, …) keep their meaning.
+ * `.env.example` and the README table list the same keys (a test checks both).
+ */
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'TCP port to listen on' }),
+  HOST: Type.String({ default: '0.0.0.0', description: 'Address to listen on' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Directory of the embedded SQLite store (heatpool.db)' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'pino log level' }),
+  AUTH_TOKEN: Type.String({ default: '', description: 'Upstream shared bearer token accepted from legacy loggers; empty = shared-token mode off (not "open")' }),
+  LEGACY_OPEN_INGEST: Type.Boolean({ default: false, description: 'Accept submissions without any token for unregistered installations (upstream loggers that send no token)' }),
+  ADMIN_TOKEN: Type.String({ default: '', description: 'Admin bearer token; when empty, one is generated on first start, printed once and kept hashed in the store' }),
+  TRUST_PROXY: Type.String({ default: '', description: 'Trust X-Forwarded-For from these proxies: "true", a hop count, or a comma-separated list of addresses/CIDRs; empty = trust none' }),
+  BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, maximum: 256, default: 16, description: 'Largest accepted request body in MiB, after gzip decompression' }),
+  RETENTION_DAYS: Type.Integer({ minimum: 1, default: 365, description: 'Raw samples older than this many days are dropped at ingest and deleted by the retention job' }),
+  FUTURE_TOLERANCE_SECONDS: Type.Integer({ minimum: 0, default: 3600, description: 'Samples timestamped further than this in the future are dropped' }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120, description: 'Submissions per minute per installation' }),
+  RATE_LIMIT_IP_PER_MINUTE: Type.Integer({ minimum: 1, default: 600, description: 'Requests per minute per client address, before authentication' }),
+  RATE_LIMIT_MAX_KEYS: Type.Integer({ minimum: 100, default: 10_000, description: 'Most keys each rate limiter remembers (least recently used are forgotten), bounding its memory' }),
+  IDEMPOTENCY_TTL_HOURS: Type.Integer({ minimum: 1, default: 168, description: 'How long a submit response is kept for replay to a retried batch' }),
+  CONTRIBUTION_MIN_SAMPLES: Type.Integer({ minimum: 1, default: 100, description: 'Valid samples in a UTC day (received by the end of the day after next) that make it a contribution day' }),
+  CONTRIBUTION_GRACE_DAYS: Type.Integer({ minimum: 0, default: 2, description: 'Samples of day D count towards D only when received before the end of day D + this' }),
+  DOCS_ENABLED: Type.Boolean({ default: true, description: 'Serve the OpenAPI document and UI at /docs' }),
+  SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full', description: 'SQLite synchronous mode: full survives power loss, normal survives process crashes only' }),
+  RETENTION_SCHEDULE: Type.String({ default: '17 * * * *', description: 'Cron pattern (UTC) of the retention job; empty disables it' }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'On SIGTERM/SIGINT, time allowed for in-flight requests to finish' }),
+}, { additionalProperties: false })
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+/**
+ * Reads the configuration from `env` (unknown variables are ignored), converts strings to their
+ * types, applies defaults and validates. Throws `ConfigError` listing every bad key: a server
+ * with a bad configuration must not start.
+ */
+export function loadConfig (env: Readonly<Record<string, string | undefined>>): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined) raw[key] = value
+  }
+  const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw))
+  if (!Value.Check(ConfigSchema, converted)) {
+    const problems = new Map<string, string>()
+    for (const e of Value.Errors(ConfigSchema, converted)) {
+      const key = e.instancePath.replace(/^\//, '') || '(config)'
+      if (problems.has(key)) continue
+      const allowed = allowedValues(key)
+      problems.set(key, `${key}=${JSON.stringify(raw[key] ?? null)}: ${allowed ? `must be one of ${allowed}` : e.message}`)
+    }
+    throw new ConfigError(`cannot load configuration: ${[...problems.values()].join('; ')}`)
+  }
+  return converted as Config
+}
+
+function allowedValues (key: string): string | undefined {
+  const schema = (ConfigSchema.properties as Record<string, { anyOf?: { const?: unknown }[] }>)[key]
+  return schema?.anyOf?.map((s) => String(s.const)).join(', ')
+}
+
+/** Loads `.env` from the working directory into `process.env` if it exists (existing variables win). */
+export function loadDotEnv (path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path)
+}
+
+/** The configuration from `process.env` (after `.env`). */
+export function configFromProcess (): Config {
+  loadDotEnv()
+  return loadConfig(process.env)
+}

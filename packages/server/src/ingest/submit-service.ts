@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto'
+import {
+  normaliseSubmission,
+  type HeatPumpModel,
+  type SubmissionTally,
+  type SubmitResponse,
+} from '@heatpool/protocol'
+import type { Config } from '../config.js'
+import { httpError } from '../errors.js'
+import { DAY_MS, onTimeSamplesByDay } from '../ledger/contribution.js'
+import type { Metrics } from '../metrics.js'
+import { upsertHeatPumps } from '../store/heat-pumps.js'
+import { findResponse, saveResponse } from '../store/idempotency.js'
+import { ensureInstallation, recordSubmission } from '../store/installations.js'
+import { addContributions } from '../store/ledger.js'
+import type { SampleRow, SampleWriteResult, Store } from '../store/types.js'
+
+export interface SubmitInput {
+  /** Canonical installation id, already authorised. */
+  readonly installationId: string
+  readonly model: HeatPumpModel
+  readonly data: readonly unknown[]
+  /** sha256 (hex) of the request body as received (after decompression). */
+  readonly bodyHash: string
+  /** The client's `Idempotency-Key`, if it sent one. */
+  readonly idempotencyKey: string | undefined
+  readonly receivedAt: number
+}
+
+export interface SubmitOutcome {
+  readonly statusCode: number
+  readonly body: SubmitResponse
+  /** True when this answers a retry with the first response. */
+  readonly replayed: boolean
+}
+
+/**
+ * Ingests one submit batch: normalise (pure), then one transaction that stores the samples,
+ * updates the heat pumps, the contribution ledger and the installation, and keeps the response
+ * for replay. The transaction commits (durably, per `SQLITE_SYNCHRONOUS`) before the caller
+ * answers. A retry with the same idempotency key (or, for clients without one, the same body)
+ * gets the first response and stores nothing again.
+ */
+export class SubmitService {
+  /** Idempotency keys of batches being processed right now (IETF draft: 409 for a concurrent retry). */
+  readonly #inFlight = new Set<string>()
+
+  constructor (
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async submit (input: SubmitInput): Promise<SubmitOutcome> {
+    const keyHash = createHash('sha256')
+      .update(`${input.installationId}\n${input.idempotencyKey ?? `body:${input.bodyHash}`}`)
+      .digest('hex')
+    if (this.#inFlight.has(keyHash)) throw httpError('HP_ERR_IDEMPOTENCY_IN_FLIGHT')
+    this.#inFlight.add(keyHash)
+    try {
+      const ttlStart = input.receivedAt - this.config.IDEMPOTENCY_TTL_HOURS * 3_600_000
+      const previous = await findResponse(this.store.db, keyHash, ttlStart)
+      if (previous !== undefined) {
+        if (previous.bodyHash !== input.bodyHash) throw httpError('HP_ERR_IDEMPOTENCY_KEY_REUSED')
+        this.metrics.batches.inc({ outcome: 'replayed' })
+        return { statusCode: previous.statusCode, body: JSON.parse(previous.response) as SubmitResponse, replayed: true }
+      }
+      const body = await this.#ingest(input, keyHash)
+      this.metrics.batches.inc({ outcome: 'stored' })
+      return { statusCode: 200, body, replayed: false }
+    } finally {
+      this.#inFlight.delete(keyHash)
+    }
+  }
+
+  async #ingest (input: SubmitInput, keyHash: string): Promise<SubmitResponse> {
+    const endTimer = this.metrics.batchDuration.startTimer()
+    const { records, tally } = normaliseSubmission(input.data, {
+      nowMs: input.receivedAt,
+      oldestMs: input.receivedAt - this.config.RETENTION_DAYS * DAY_MS,
+      futureToleranceMs: this.config.FUTURE_TOLERANCE_SECONDS * 1000,
+    })
+    const { store, config } = this
+    const body = await store.transaction(async (trx) => {
+      await ensureInstallation(trx, input.installationId, input.receivedAt, { modelName: input.model.name, modelKey: input.model.key })
+      const ids = await upsertHeatPumps(trx, input.installationId, records.map((r) => r.heatPump), input.model, input.receivedAt)
+      const rows: SampleRow[] = records.map((r) => ({ heatPumpId: ids.get(r.heatPump.key) as number, ts: r.ts, values: r.values }))
+      const written = store.samples.write(rows)
+      const byDay = onTimeSamplesByDay(rows, written.storedPerRow, input.receivedAt, config.CONTRIBUTION_GRACE_DAYS)
+      await addContributions(trx, input.installationId, byDay, config.CONTRIBUTION_MIN_SAMPLES)
+      let lastSampleTs: number | null = null
+      for (let i = 0; i < rows.length; i++) {
+        if ((written.storedPerRow[i] ?? 0) > 0) lastSampleTs = Math.max(lastSampleTs ?? 0, (rows[i] as SampleRow).ts)
+      }
+      await recordSubmission(trx, input.installationId, {
+        receivedAt: input.receivedAt,
+        stored: written.stored,
+        lastSampleTs,
+        modelName: input.model.name,
+        modelKey: input.model.key,
+      })
+      const response = submitResponse(input.installationId, tally, written)
+      await saveResponse(trx, {
+        keyHash,
+        installationId: input.installationId,
+        bodyHash: input.bodyHash,
+        statusCode: 200,
+        response: JSON.stringify(response),
+        createdAt: input.receivedAt,
+      })
+      return response
+    })
+    endTimer()
+    this.#count(tally, body)
+    return body
+  }
+
+  #count (tally: SubmissionTally, body: SubmitResponse): void {
+    const m = this.metrics
+    m.records.inc({ result: 'accepted' }, tally.records.accepted)
+    m.records.inc({ result: 'rejected' }, tally.records.rejected)
+    m.samples.inc({ result: 'stored' }, body.values.stored)
+    m.samples.inc({ result: 'duplicate' }, body.values.duplicate)
+    m.ignoredValues.inc(tally.values.ignored)
+    for (const [reason, n] of Object.entries(tally.values.reasons)) m.rejectedValues.inc({ reason }, n)
+    for (const [reason, n] of Object.entries(tally.records.reasons)) m.rejectedRecords.inc({ reason }, n)
+  }
+}
+
+function submitResponse (installationId: string, tally: SubmissionTally, written: SampleWriteResult): SubmitResponse {
+  return {
+    status: 'success',
+    processed: tally.records.accepted,
+    installation_id: installationId,
+    records: {
+      received: tally.records.received,
+      accepted: tally.records.accepted,
+      rejected: tally.records.rejected,
+    },
+    values: {
+      accepted: tally.values.accepted,
+      stored: written.stored,
+      duplicate: written.duplicate,
+      rejected: tally.values.rejected,
+      ignored: tally.values.ignored,
+    },
+    rejected_reasons: {
+      records: { ...tally.records.reasons } as Record<string, number>,
+      values: { ...tally.values.reasons } as Record<string, number>,
+    },
+  }
+}

@@ -1,0 +1,52 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { ERRORS, HttpError, type ErrorCode } from '../errors.js'
+
+/** Fastify's and its plugins' own error codes, mapped to ours. */
+const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'HP_ERR_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'HP_ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'HP_ERR_INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'HP_ERR_INVALID_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'HP_ERR_INVALID_JSON',
+  FST_CP_ERR_INVALID_CONTENT_ENCODING: 'HP_ERR_UNSUPPORTED_ENCODING',
+  FST_CP_ERR_INVALID_CONTENT: 'HP_ERR_BAD_ENCODING',
+}
+
+/**
+ * One error handler: every error answers `{code, detail}` with a stable code. 5xx answers hide
+ * their cause (it is logged); 4xx answers say what was wrong.
+ */
+export default fp(async function errorsPlugin (app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      if (error.statusCode >= 500) request.log.error({ err: error.cause ?? error }, error.message)
+      return reply.code(error.statusCode).headers(error.headers).send({ code: error.code, detail: error.message })
+    }
+    if (error.validation !== undefined) {
+      const context = error.validationContext ?? 'request'
+      return reply.code(ERRORS.HP_ERR_VALIDATION.status).send({
+        code: 'HP_ERR_VALIDATION',
+        detail: `cannot validate ${context}: ${error.message}`,
+        errors: error.validation.map((v) => ({ path: `${context}${v.instancePath}`, message: v.message ?? 'invalid' })),
+      })
+    }
+    const mapped = error.code === undefined ? undefined : FRAMEWORK_CODES[error.code]
+    if (mapped !== undefined) {
+      return reply.code(ERRORS[mapped].status).send({ code: mapped, detail: `${ERRORS[mapped].message} (${error.message})` })
+    }
+    if (error instanceof SyntaxError) {
+      return reply.code(400).send({ code: 'HP_ERR_INVALID_JSON', detail: `cannot parse body: ${error.message}` })
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ code: 'HP_ERR_BAD_REQUEST', detail: error.message })
+    }
+    request.log.error({ err: error }, 'request failed')
+    return reply.code(500).send({ code: 'HP_ERR_INTERNAL', detail: ERRORS.HP_ERR_INTERNAL.message })
+  })
+
+  app.setNotFoundHandler({ preHandler: app.ipRateLimit }, (request, reply) => {
+    reply.code(404).send({ code: 'HP_ERR_NOT_FOUND', detail: `cannot find route ${request.method} ${request.url.split('?')[0]}` })
+  })
+}, { name: 'errors', dependencies: ['rate-limit'] })

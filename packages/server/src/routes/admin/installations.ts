@@ -1,0 +1,122 @@
+import { ErrorResponseSchema, parseInstallationId } from '@heatpool/protocol'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { httpError } from '../../errors.js'
+import { runRetention } from '../../jobs/retention.js'
+import { DAY_MS } from '../../ledger/contribution.js'
+import { heatPumpIdsOf } from '../../store/heat-pumps.js'
+import {
+  countInstallations,
+  deleteInstallation,
+  findInstallation,
+  listInstallations,
+  type Installation,
+} from '../../store/installations.js'
+import { contributionDaysOf } from '../../store/ledger.js'
+
+const InstallationSummarySchema = Type.Object({
+  installation_id: Type.String(),
+  registered: Type.Boolean({ description: 'Has its own token (false: known from legacy uploads only)' }),
+  consent_version: Type.Union([Type.String(), Type.Null()]),
+  heatpump_model: Type.Union([Type.String(), Type.Null()]),
+  model_key: Type.Union([Type.String(), Type.Null()]),
+  first_seen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  last_seen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  last_sample: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  samples_total: Type.Integer(),
+  contribution_days: Type.Integer(),
+  last_contribution_day: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
+})
+
+const InstallationDetailSchema = Type.Intersect([InstallationSummarySchema, Type.Object({
+  ledger: Type.Array(Type.Object({ day: Type.String({ format: 'date' }), samples: Type.Integer() })),
+})])
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
+const errors = { 401: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema }
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString())
+const isoDay = (day: number | null) => (day === null ? null : new Date(Number(day) * DAY_MS).toISOString().slice(0, 10))
+
+function summary (i: Installation) {
+  return {
+    installation_id: i.id,
+    registered: i.token_hash !== null,
+    consent_version: i.consent_version,
+    heatpump_model: i.model_name,
+    model_key: i.model_key,
+    first_seen: iso(i.first_seen_at),
+    last_seen: iso(i.last_seen_at),
+    last_sample: iso(i.last_sample_ts),
+    samples_total: Number(i.samples_total),
+    contribution_days: Number(i.contribution_days),
+    last_contribution_day: isoDay(i.last_contribution_day),
+  }
+}
+
+/** Operator routes: the ledger per installation, erasure by id, and the retention job on demand. */
+const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.ipRateLimit)
+  app.addHook('onRequest', app.requireAdmin)
+
+  app.get('/api/v2/admin/installations', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Installations with their contribution ledger',
+      querystring: Type.Object({
+        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        offset: Type.Integer({ minimum: 0, default: 0 }),
+      }),
+      response: { 200: Type.Object({ total: Type.Integer(), installations: Type.Array(InstallationSummarySchema) }), ...errors },
+    },
+  }, async (request) => {
+    const { limit, offset } = request.query
+    const [total, rows] = await Promise.all([countInstallations(app.store.db), listInstallations(app.store.db, limit, offset)])
+    return { total, installations: rows.map(summary) }
+  })
+
+  app.get('/api/v2/admin/installations/:id', {
+    schema: { tags: ['admin'], summary: 'One installation and its ledger days', params: IdParams, response: { 200: InstallationDetailSchema, ...errors } },
+  }, async (request) => {
+    const id = parseInstallationId(request.params.id)
+    if (id === null) throw httpError('HP_ERR_INVALID_INSTALLATION_ID')
+    const installation = await findInstallation(app.store.db, id)
+    if (installation === undefined) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
+    const ledger = await contributionDaysOf(app.store.db, id)
+    return { ...summary(installation), ledger: ledger.map((d) => ({ day: isoDay(d.day) as string, samples: d.samples })) }
+  })
+
+  app.delete('/api/v2/admin/installations/:id', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Erase an installation: its samples, heat pumps, ledger and credentials',
+      params: IdParams,
+      response: { 200: Type.Object({ installation_id: Type.String(), samples_deleted: Type.Integer() }), ...errors },
+    },
+  }, async (request) => {
+    const id = parseInstallationId(request.params.id)
+    if (id === null) throw httpError('HP_ERR_INVALID_INSTALLATION_ID')
+    const store = app.store
+    const deleted = await store.transaction(async (trx) => {
+      const heatPumps = await heatPumpIdsOf(trx, id)
+      const samples = store.samples.deleteHeatPumps(heatPumps)
+      return (await deleteInstallation(trx, id)) ? samples : null
+    })
+    if (deleted === null) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
+    request.log.info({ installation: id, samples: deleted }, 'installation erased')
+    return { installation_id: id, samples_deleted: deleted }
+  })
+
+  app.post('/api/v2/admin/retention', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Run the retention job now',
+      response: { 200: Type.Object({ samples_deleted: Type.Integer(), idempotency_keys_deleted: Type.Integer(), cutoff: Type.String({ format: 'date-time' }) }), ...errors },
+    },
+  }, async () => {
+    const r = await runRetention(app.store, app.config, app.clock())
+    return { samples_deleted: r.samplesDeleted, idempotency_keys_deleted: r.idempotencyKeysDeleted, cutoff: new Date(r.cutoff).toISOString() }
+  })
+}
+
+export default adminRoutes

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto'
+import {
+  ErrorResponseSchema,
+  MAX_MODEL_NAME_LENGTH,
+  parseHeatPumpModel,
+  parseInstallationId,
+  RegisteredInstallationSchema,
+  RegisterInstallationSchema,
+  sanitiseLabel,
+} from '@heatpool/protocol'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { generateToken, hashToken } from '../../auth/tokens.js'
+import { httpError } from '../../errors.js'
+import { registerInstallation, rotateInstallationToken } from '../../store/installations.js'
+
+/**
+ * `POST /api/v2/installations`: an installation registers once and receives its bearer token,
+ * shown only in this answer. An id known from legacy uploads (no token yet) can be claimed, so an
+ * old logger's history carries over; an id that has a token is refused unless the request
+ * presents that token, which rotates it.
+ */
+const installationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/api/v2/installations', {
+    onRequest: [app.ipRateLimit],
+    schema: {
+      tags: ['installations'],
+      summary: 'Register an installation and receive its token',
+      body: RegisterInstallationSchema,
+      response: {
+        200: RegisteredInstallationSchema,
+        201: RegisteredInstallationSchema,
+        400: ErrorResponseSchema,
+        403: ErrorResponseSchema,
+        409: ErrorResponseSchema,
+        422: ErrorResponseSchema,
+        429: ErrorResponseSchema,
+      },
+    },
+  }, async (request, reply) => {
+    const body = request.body
+    const id = body.installation_id === undefined ? randomUUID() : parseInstallationId(body.installation_id)
+    if (id === null) throw httpError('HP_ERR_INVALID_INSTALLATION_ID', `cannot register installation ${JSON.stringify(body.installation_id)}: installation_id must be a UUID`)
+    const model = parseHeatPumpModel(body.heatpump_model)
+    if (typeof model === 'string') throw httpError('HP_ERR_INVALID_MODEL_NAME', `cannot register installation: heatpump_model must be a string of at most ${MAX_MODEL_NAME_LENGTH} characters without control characters`)
+    const manufacturer = body.manufacturer == null ? null : sanitiseLabel(body.manufacturer, 64)?.toLowerCase() ?? null
+
+    const token = generateToken('hpi')
+    const registration = {
+      id,
+      tokenHash: hashToken(token),
+      consentVersion: body.consent_version,
+      manufacturer,
+      modelName: model.name,
+      modelKey: model.key,
+    }
+    const now = app.clock()
+
+    if (request.headers.authorization !== undefined) {
+      const principal = await app.principalOf(request)
+      if (principal.kind !== 'installation' || principal.installationId !== id) {
+        throw httpError('HP_ERR_INSTALLATION_EXISTS', `cannot register installation ${id}: the token presented is not this installation's`)
+      }
+      await rotateInstallationToken(app.store.db, registration, now)
+      return reply.code(200).send({ installation_id: id, token, created: false })
+    }
+
+    const result = await registerInstallation(app.store.db, registration, now)
+    if (result === 'exists') {
+      throw httpError('HP_ERR_INSTALLATION_EXISTS', `cannot register installation ${id}: it is already registered; present its token to rotate it`)
+    }
+    return reply.code(result === 'created' ? 201 : 200).send({ installation_id: id, token, created: result === 'created' })
+  })
+}
+
+export default installationRoutes

@@ -1,0 +1,117 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { Database, InstallationsTable } from './schema.js'
+
+export type Installation = Selectable<InstallationsTable>
+
+export async function findInstallation (db: Kysely<Database>, id: string): Promise<Installation | undefined> {
+  return db.selectFrom('installations').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function findInstallationByTokenHash (db: Kysely<Database>, tokenHash: string): Promise<Installation | undefined> {
+  return db.selectFrom('installations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+}
+
+export interface InstallationProfile {
+  readonly manufacturer?: string | null
+  readonly modelName?: string | null
+  readonly modelKey?: string | null
+}
+
+/** Creates the installation if it does not exist (legacy uploads create installations implicitly). */
+export async function ensureInstallation (db: Kysely<Database>, id: string, nowMs: number, profile: InstallationProfile = {}): Promise<void> {
+  await db.insertInto('installations')
+    .values({
+      id,
+      created_at: nowMs,
+      manufacturer: profile.manufacturer ?? null,
+      model_name: profile.modelName ?? null,
+      model_key: profile.modelKey ?? null,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute()
+}
+
+export interface Registration extends InstallationProfile {
+  readonly id: string
+  readonly tokenHash: string
+  readonly consentVersion: string
+}
+
+/**
+ * Registers a new installation, or claims one known only from legacy uploads (no token yet).
+ * Returns `created`, `claimed`, or `exists` when the id already has a token (nothing changed).
+ */
+export async function registerInstallation (db: Kysely<Database>, reg: Registration, nowMs: number): Promise<'created' | 'claimed' | 'exists'> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await findInstallation(trx, reg.id)
+    if (existing?.token_hash != null) return 'exists'
+    const profile = {
+      token_hash: reg.tokenHash,
+      registered_at: nowMs,
+      consent_version: reg.consentVersion,
+      manufacturer: reg.manufacturer ?? existing?.manufacturer ?? null,
+      model_name: reg.modelName ?? existing?.model_name ?? null,
+      model_key: reg.modelKey ?? existing?.model_key ?? null,
+    }
+    if (existing === undefined) {
+      await trx.insertInto('installations').values({ id: reg.id, created_at: nowMs, ...profile }).execute()
+      return 'created'
+    }
+    await trx.updateTable('installations').set(profile).where('id', '=', reg.id).execute()
+    return 'claimed'
+  })
+}
+
+export interface SubmissionStats {
+  readonly receivedAt: number
+  readonly stored: number
+  readonly lastSampleTs: number | null
+  readonly modelName: string | null
+  readonly modelKey: string | null
+}
+
+/** Updates what the ledger keeps about an installation after an accepted submission. */
+export async function recordSubmission (db: Kysely<Database>, id: string, stats: SubmissionStats): Promise<void> {
+  await db.updateTable('installations')
+    .set((eb) => ({
+      first_seen_at: eb.fn.coalesce('first_seen_at', eb.val(stats.receivedAt)),
+      last_seen_at: stats.receivedAt,
+      samples_total: eb('samples_total', '+', stats.stored),
+      last_sample_ts: stats.lastSampleTs === null
+        ? eb.ref('last_sample_ts')
+        : eb.case().when('last_sample_ts', '>', stats.lastSampleTs).then(eb.ref('last_sample_ts')).else(stats.lastSampleTs).end(),
+      // The latest model name an upload names wins; a missing name never erases a known one.
+      model_name: stats.modelName === null ? eb.ref('model_name') : eb.val(stats.modelName),
+      model_key: stats.modelName === null ? eb.ref('model_key') : eb.val(stats.modelKey),
+    }))
+    .where('id', '=', id)
+    .execute()
+}
+
+export async function listInstallations (db: Kysely<Database>, limit: number, offset: number): Promise<Installation[]> {
+  return db.selectFrom('installations').selectAll().orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute()
+}
+
+export async function countInstallations (db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('installations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Replaces a registered installation's token (and consent and profile), e.g. after a leak. */
+export async function rotateInstallationToken (db: Kysely<Database>, reg: Registration, nowMs: number): Promise<void> {
+  await db.updateTable('installations').set((eb) => ({
+    token_hash: reg.tokenHash,
+    registered_at: nowMs,
+    consent_version: reg.consentVersion,
+    manufacturer: reg.manufacturer ?? eb.ref('manufacturer'),
+    model_name: reg.modelName ?? eb.ref('model_name'),
+    model_key: reg.modelName == null ? eb.ref('model_key') : eb.val(reg.modelKey ?? null),
+  })).where('id', '=', reg.id).execute()
+}
+
+/** Deletes an installation and everything keyed to it (heat pumps and ledger cascade). */
+export async function deleteInstallation (db: Kysely<Database>, id: string): Promise<boolean> {
+  await db.deleteFrom('idempotency_keys').where('installation_id', '=', id).execute()
+  const res = await db.deleteFrom('installations').where('id', '=', id).executeTakeFirst()
+  return Number(res.numDeletedRows) > 0
+}

@@ -1,0 +1,71 @@
+import type { Generated } from 'kysely'
+
+/**
+ * The relational part of the store (installations, heat pumps, ledger, idempotency, settings),
+ * written once with Kysely for SQLite now and PostgreSQL in the scale-out profile. Times are
+ * integer milliseconds since the epoch; days are UTC days since the epoch.
+ */
+export interface InstallationsTable {
+  id: string
+  /** sha256 (hex) of the installation's bearer token; null for installations known only from legacy uploads. */
+  token_hash: string | null
+  registered_at: number | null
+  consent_version: string | null
+  manufacturer: string | null
+  model_name: string | null
+  model_key: string | null
+  created_at: number
+  /** First and latest accepted submission (server clock). */
+  first_seen_at: number | null
+  last_seen_at: number | null
+  /** Latest sample timestamp stored. */
+  last_sample_ts: number | null
+  /** Samples stored, late ones included. */
+  samples_total: Generated<number>
+  /** Days whose on-time samples reached the contribution threshold. */
+  contribution_days: Generated<number>
+  last_contribution_day: number | null
+}
+
+export interface HeatPumpsTable {
+  id: Generated<number>
+  installation_id: string
+  /** The client's heat-pump id (`hp-legacy`, `hp-1a2b3c4d`). */
+  hp_key: string
+  manufacturer: string
+  driver_model: string
+  model_name: string | null
+  model_key: string | null
+  created_at: number
+  last_seen_at: number
+}
+
+/** Per installation and UTC day: samples timestamped in that day that arrived on time. */
+export interface LedgerDaysTable {
+  installation_id: string
+  day: number
+  samples: number
+}
+
+export interface IdempotencyKeysTable {
+  /** sha256 (hex) of installation id + key: keys are scoped to the installation. */
+  key_hash: string
+  installation_id: string
+  body_hash: string
+  status_code: number
+  response: string
+  created_at: number
+}
+
+export interface SettingsTable {
+  key: string
+  value: string
+}
+
+export interface Database {
+  installations: InstallationsTable
+  heat_pumps: HeatPumpsTable
+  ledger_days: LedgerDaysTable
+  idempotency_keys: IdempotencyKeysTable
+  settings: SettingsTable
+}
