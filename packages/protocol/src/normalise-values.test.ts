@@ -217,3 +217,11 @@ describe('normaliseValues: rules', () => {
     expect(tally).toEqual({ accepted: 1, ignored: 1, rejected: 1, reasons: { not_finite: 1 } })
   })
 })
+
+describe('split counters', () => {
+  it('drops a sum whose part is implausible on its own, even if the total would be plausible', () => {
+    const { values, tally } = normalise(nibeSSeriesDriver, { energy_produced_heating: -5, energy_produced_hot_water: 10 })
+    expect(values.energy_heat_total).toBeUndefined()
+    expect(tally).toEqual({ accepted: 0, ignored: 1, rejected: 1, reasons: { out_of_range: 1 } })
+  })
+})

@@ -62,6 +62,12 @@ export function normaliseValues (driver: DriverMap, raw: Readonly<Record<string,
     }
     if (rule.combine === 'sum') {
       const sum = sumOf(sums ??= new Map(), metric)
+      if (!isPlausible(metric, value)) {
+        // Each part must be plausible on its own: -5 + 10 is not a counter reading of 5.
+        rejectValue(tally, 'out_of_range')
+        sum.broken = true
+        continue
+      }
       sum.total += value
       sum.parts++
       continue

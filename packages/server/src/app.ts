@@ -50,7 +50,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     bodyLimit: 1024 * 1024,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    ajv: { customOptions: { allErrors: false } },
+    // Unknown fields in a closed schema are an error, not silently dropped (OWASP API3).
+    ajv: { customOptions: { allErrors: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const store = options.store ?? await openSqliteStore({ dataDir: config.DATA_DIR, synchronous: config.SQLITE_SYNCHRONOUS })

@@ -24,7 +24,7 @@ export const daikinAlthermaDriver: DriverMap = {
     temp_return_water: { metric: 'temp_return' },
     temp_hot_water: { metric: 'temp_hot_water' },
     defrost_status: { metric: 'operating_mode', decode: daikinDefrostMode },
-    // No value table upstream; on Daikin interfaces this register is the requested mode (auto/heat/cool), not the running one.
+    // No value table upstream, and Daikin's Modbus "operation mode" is the chosen auto/heat/cool setting, not the running state.
     operation_mode: null,
   },
 }

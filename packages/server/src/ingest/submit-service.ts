@@ -81,7 +81,7 @@ export class SubmitService {
       futureToleranceMs: this.config.FUTURE_TOLERANCE_SECONDS * 1000,
     })
     const { store, config } = this
-    const body = await store.transaction(async (trx) => {
+    const body = await store.transaction<SubmitResponse>(async (trx) => {
       await ensureInstallation(trx, input.installationId, input.receivedAt, { modelName: input.model.name, modelKey: input.model.key })
       const ids = await upsertHeatPumps(trx, input.installationId, records.map((r) => r.heatPump), input.model, input.receivedAt)
       const rows: SampleRow[] = records.map((r) => ({ heatPumpId: ids.get(r.heatPump.key) as number, ts: r.ts, values: r.values }))
@@ -109,6 +109,10 @@ export class SubmitService {
         createdAt: input.receivedAt,
       })
       return response
+    }).catch((err: unknown) => {
+      throw isStoreFailure(err)
+        ? httpError('HP_ERR_STORE_UNAVAILABLE', 'cannot store batch: the store is unavailable, retry later', { cause: err, headers: { 'retry-after': '30' } })
+        : err
     })
     endTimer()
     this.#count(tally, body)
@@ -149,4 +153,14 @@ function submitResponse (installationId: string, tally: SubmissionTally, written
       values: { ...tally.values.reasons } as Record<string, number>,
     },
   }
+}
+
+/**
+ * Failures of the storage engine itself (disk full, I/O error, locked or closed database) are
+ * worth a retry: they answer 503 with Retry-After, never 200 and never a 500 that hides the cause.
+ */
+function isStoreFailure (err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const code = (err as Error & { code?: unknown }).code
+  return (typeof code === 'string' && code.startsWith('SQLITE_')) || /database connection is not open/i.test(err.message)
 }

@@ -25,7 +25,8 @@ export default fp(async function bodyPlugin (app: FastifyInstance) {
     requestEncodings: ['gzip', 'deflate'],
   })
   app.decorateRequest('bodyHash', undefined)
-  app.removeContentTypeParser('application/json')
+  // JSON only: anything else is 415, not a string that fails validation.
+  app.removeContentTypeParser(['application/json', 'text/plain'])
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const buffer = body as Buffer
     request.bodyHash = createHash('sha256').update(buffer).digest('hex')

@@ -1,4 +1,4 @@
-import rateLimit, { normalizeIP } from '@fastify/rate-limit'
+import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { httpError } from '../errors.js'
@@ -30,16 +30,19 @@ const MINUTE_MS = 60_000
 export default fp(async function rateLimitPlugin (app: FastifyInstance, opts: RateLimitOptions) {
   await app.register(rateLimit, { global: false, cache: opts.maxKeys })
 
+  // Each limiter gets its own LRU store; `cache` must be repeated here or it falls back to 5000.
   const perIp = app.createRateLimit({
+    cache: opts.maxKeys,
     max: opts.perIpPerMinute,
     timeWindow: MINUTE_MS,
     keyGenerator: (req) => `ip:${normalizeIP(req.ip, 64)}`,
-  })
+  } as CreateRateLimitOptions)
   const perInstallation = app.createRateLimit({
+    cache: opts.maxKeys,
     max: opts.perInstallationPerMinute,
     timeWindow: MINUTE_MS,
     keyGenerator: (req) => `installation:${(req as FastifyRequest & { rateLimitInstallation?: string }).rateLimitInstallation ?? ''}`,
-  })
+  } as CreateRateLimitOptions)
 
   async function enforce (result: Awaited<ReturnType<typeof perIp>>): Promise<void> {
     if (result.isAllowed || !result.isExceeded) return
