@@ -48,6 +48,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     logger: options.logger === false ? false : { level: config.LOG_LEVEL, serializers: logSerializers },
     trustProxy: trustProxy(config.TRUST_PROXY),
     bodyLimit: 1024 * 1024,
+    return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // Unknown fields in a closed schema are an error, not silently dropped (OWASP API3).

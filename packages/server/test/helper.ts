@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyInstance, InjectOptions } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { afterEach } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
@@ -18,8 +18,8 @@ export interface TestApp {
   /** Registers an installation and returns its id and token. */
   register (body?: Record<string, unknown>): Promise<{ id: string, token: string }>
   /** POSTs a submit payload with the given token (or none). */
-  submit (payload: unknown, token?: string, headers?: Record<string, string>): ReturnType<FastifyInstance['inject']>
-  inject (opts: InjectOptions): ReturnType<FastifyInstance['inject']>
+  submit (payload: unknown, token?: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>
+  inject (opts: InjectOptions): Promise<LightMyRequestResponse>
 }
 
 export class FakeClock {

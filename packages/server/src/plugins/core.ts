@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
+import { httpError } from '../errors.js'
 import { SubmitService } from '../ingest/submit-service.js'
 import { maskIp } from '../ip.js'
 import type { Metrics } from '../metrics.js'
@@ -31,6 +32,13 @@ export default fp(async function corePlugin (app: FastifyInstance, opts: CorePlu
   app.decorate('metrics', opts.metrics)
   app.decorate('clock', opts.clock)
   app.decorate('submitService', new SubmitService(opts.store, opts.config, opts.metrics))
+
+  // While closing, new requests get our 503 (in-flight ones finish); Fastify's own 503 is off.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onRequest', async () => {
+    if (closing) throw httpError('HP_ERR_SHUTTING_DOWN', undefined, { headers: { 'retry-after': '5', connection: 'close' } })
+  })
 
   app.addHook('onResponse', async (request, reply) => {
     opts.metrics.httpDuration.observe({

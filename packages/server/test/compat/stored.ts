@@ -1,4 +1,5 @@
 import type { MetricName } from '@heatpool/protocol'
+import { sql } from 'kysely'
 import type { TestApp } from '../helper.js'
 
 /** One stored sample: heat pump (the client's key), canonical metric, timestamp (ms), value. */
@@ -60,4 +61,10 @@ export function expectedSamples (hp: string, rows: readonly [ts: number, values:
     for (const [metric, value] of Object.entries(values)) out.push({ hp, metric, ts, value: value as number })
   }
   return sortSamples(out)
+}
+
+/** Rows in the raw sample table, across all installations (0 proves a rejected request stored nothing). */
+export async function sampleRowCount (t: TestApp): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM samples`.execute(t.app.store.db)
+  return Number(rows[0]?.n)
 }
