@@ -29,6 +29,8 @@ export interface BuildAppOptions {
   readonly announce?: (message: string) => void
   /** `false` silences logs (tests); otherwise pino at `LOG_LEVEL`. */
   readonly logger?: boolean
+  /** Where logs go instead of stdout (tests read them). */
+  readonly logStream?: { write (line: string): void }
 }
 
 /** `TRUST_PROXY` as Fastify's `trustProxy`: "true", a hop count, or addresses/CIDRs. */
@@ -45,7 +47,9 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   const { config } = options
   const clock = options.clock ?? Date.now
   const app = Fastify({
-    logger: options.logger === false ? false : { level: config.LOG_LEVEL, serializers: logSerializers },
+    logger: options.logger === false
+      ? false
+      : { level: config.LOG_LEVEL, serializers: logSerializers, ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
     trustProxy: trustProxy(config.TRUST_PROXY),
     bodyLimit: 1024 * 1024,
     return503OnClosing: false,

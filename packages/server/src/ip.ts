@@ -13,7 +13,9 @@ export function maskIp (ip: string | undefined): string {
     return `${a}.${b}.xxx.xxx`
   }
   if (isIPv6(ip)) {
-    const groups = ip.split(':').filter((g) => g !== '')
+    // The groups before a `::` are the leading ones; `::` itself stands for zero groups.
+    const groups = (ip.split('::')[0] as string).split(':').filter((g) => g !== '')
+    while (groups.length < 2) groups.push('0')
     return `${groups.slice(0, 2).join(':')}:xxxx:xxxx`
   }
   return 'masked'

@@ -1,4 +1,12 @@
-import { ErrorResponseSchema, parseInstallationId } from '@heatpool/protocol'
+import {
+  ErasureResultSchema,
+  ErrorResponseSchema,
+  InstallationDetailSchema,
+  InstallationListSchema,
+  parseInstallationId,
+  RetentionResultSchema,
+  type InstallationSummary,
+} from '@heatpool/protocol'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { httpError } from '../../errors.js'
@@ -14,31 +22,13 @@ import {
 } from '../../store/installations.js'
 import { contributionDaysOf } from '../../store/ledger.js'
 
-const InstallationSummarySchema = Type.Object({
-  installation_id: Type.String(),
-  registered: Type.Boolean({ description: 'Has its own token (false: known from legacy uploads only)' }),
-  consent_version: Type.Union([Type.String(), Type.Null()]),
-  heatpump_model: Type.Union([Type.String(), Type.Null()]),
-  model_key: Type.Union([Type.String(), Type.Null()]),
-  first_seen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  last_seen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  last_sample: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  samples_total: Type.Integer(),
-  contribution_days: Type.Integer(),
-  last_contribution_day: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
-})
-
-const InstallationDetailSchema = Type.Intersect([InstallationSummarySchema, Type.Object({
-  ledger: Type.Array(Type.Object({ day: Type.String({ format: 'date' }), samples: Type.Integer() })),
-})])
-
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
 const errors = { 401: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString())
 const isoDay = (day: number | null) => (day === null ? null : new Date(Number(day) * DAY_MS).toISOString().slice(0, 10))
 
-function summary (i: Installation) {
+function summary (i: Installation): InstallationSummary {
   return {
     installation_id: i.id,
     registered: i.token_hash !== null,
@@ -67,7 +57,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
         offset: Type.Integer({ minimum: 0, default: 0 }),
       }),
-      response: { 200: Type.Object({ total: Type.Integer(), installations: Type.Array(InstallationSummarySchema) }), ...errors },
+      response: { 200: InstallationListSchema, ...errors },
     },
   }, async (request) => {
     const { limit, offset } = request.query
@@ -91,7 +81,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['admin'],
       summary: 'Erase an installation: its samples, heat pumps, ledger and credentials',
       params: IdParams,
-      response: { 200: Type.Object({ installation_id: Type.String(), samples_deleted: Type.Integer() }), ...errors },
+      response: { 200: ErasureResultSchema, ...errors },
     },
   }, async (request) => {
     const id = parseInstallationId(request.params.id)
@@ -111,7 +101,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['admin'],
       summary: 'Run the retention job now',
-      response: { 200: Type.Object({ samples_deleted: Type.Integer(), idempotency_keys_deleted: Type.Integer(), cutoff: Type.String({ format: 'date-time' }) }), ...errors },
+      response: { 200: RetentionResultSchema, ...errors },
     },
   }, async () => {
     const r = await runRetention(app.store, app.config, app.clock())

@@ -1,0 +1,44 @@
+import Type, { type Static } from 'typebox'
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+
+/** An installation as the operator sees it: profile and contribution ledger, never its token. */
+export const InstallationSummarySchema = Type.Object({
+  installation_id: Type.String(),
+  registered: Type.Boolean({ description: 'Has its own token (false: known from legacy uploads only)' }),
+  consent_version: Nullable(Type.String()),
+  heatpump_model: Nullable(Type.String()),
+  model_key: Nullable(Type.String()),
+  first_seen: Nullable(Type.String({ format: 'date-time' })),
+  last_seen: Nullable(Type.String({ format: 'date-time' })),
+  last_sample: Nullable(Type.String({ format: 'date-time' })),
+  samples_total: Type.Integer(),
+  contribution_days: Type.Integer(),
+  last_contribution_day: Nullable(Type.String({ format: 'date' })),
+})
+export type InstallationSummary = Static<typeof InstallationSummarySchema>
+
+export const InstallationListSchema = Type.Object({
+  total: Type.Integer(),
+  installations: Type.Array(InstallationSummarySchema),
+})
+export type InstallationList = Static<typeof InstallationListSchema>
+
+export const InstallationDetailSchema = Type.Intersect([InstallationSummarySchema, Type.Object({
+  ledger: Type.Array(Type.Object({
+    day: Type.String({ format: 'date' }),
+    samples: Type.Integer({ description: 'Samples of that UTC day that arrived on time' }),
+  })),
+})])
+export type InstallationDetail = Static<typeof InstallationDetailSchema>
+
+export const ErasureResultSchema = Type.Object({
+  installation_id: Type.String(),
+  samples_deleted: Type.Integer(),
+})
+
+export const RetentionResultSchema = Type.Object({
+  samples_deleted: Type.Integer(),
+  idempotency_keys_deleted: Type.Integer(),
+  cutoff: Type.String({ format: 'date-time' }),
+})
