@@ -32,11 +32,14 @@ function labelOf (cf) {
 
 /**
  * @param {string} path a .cpuprofile file
+ * @param {{ fromUs?: number, toUs?: number }} [window] only samples taken in this interval of
+ *   the monotonic clock (µs, as `process.hrtime.bigint() / 1000n`; V8 profiles use the same
+ *   clock on Linux), e.g. a benchmark's measured phase without the process's start-up
  * @returns {{ totalMs, idleMs, busyMs, gcMs, self: {label, group, ms}[], total: {label, group, ms}[], groups: {group, ms}[] }}
  *   `self`: time in the function itself; `total`: time with it anywhere on the stack
  *   (counted once per sample, so recursion does not inflate it). Sorted by ms, descending.
  */
-export function summariseCpuProfile (path) {
+export function summariseCpuProfile (path, { fromUs = -Infinity, toUs = Infinity } = {}) {
   const profile = JSON.parse(readFileSync(path, 'utf8'))
   const byId = new Map()
   for (const node of profile.nodes) byId.set(node.id, node)
@@ -51,8 +54,11 @@ export function summariseCpuProfile (path) {
   let idleMs = 0
   let gcMs = 0
   const { samples, timeDeltas } = profile
+  let at = profile.startTime
   for (let i = 0; i < samples.length; i++) {
     // timeDeltas[i] is the time since the previous sample; V8 attributes it to sample i.
+    at += timeDeltas[i] ?? 0
+    if (at < fromUs || at > toUs) continue
     const ms = (timeDeltas[i] ?? 0) / 1000
     if (ms <= 0) continue
     totalMs += ms

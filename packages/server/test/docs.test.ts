@@ -9,7 +9,7 @@ const read = (path: string) => readFileSync(fileURLToPath(new URL(`../../../${pa
 describe('documentation matches the code', () => {
   it('docs/ERRORS.md lists exactly the codes of errors.ts, with their status', () => {
     const doc = read('docs/ERRORS.md')
-    const documented = [...doc.matchAll(/^\| `(HP_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])])
+    const documented = [...doc.matchAll(/^\| `(HP_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1] as string, Number(m[2])] as const)
     expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(Object.entries(ERRORS).map(([code, def]) => [code, def.status])))
   })
 
@@ -18,7 +18,7 @@ describe('documentation matches the code', () => {
   it('.env.example lists every configuration key with its default', () => {
     const example = read('.env.example')
     const listed = [...example.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]])
-    const defaults = Object.entries(ConfigSchema.properties as Record<string, { default: unknown }>).map(([k, v]) => [k, String(v.default)])
+    const defaults = Object.entries(ConfigSchema.properties as unknown as Record<string, { default: unknown }>).map(([k, v]) => [k, String(v.default)])
     expect(listed).toEqual(defaults)
   })
 

@@ -10,8 +10,12 @@ export type Principal =
   | { readonly kind: 'installation', readonly installationId: string }
   /** The upstream shared `AUTH_TOKEN` (compatibility mode). */
   | { readonly kind: 'shared' }
-  /** No token, accepted because `LEGACY_OPEN_INGEST` is on (compatibility mode). */
-  | { readonly kind: 'open' }
+  /**
+   * No usable token, accepted because `LEGACY_OPEN_INGEST` is on (compatibility mode). Like
+   * upstream with an empty AUTH_TOKEN, a header with an unknown token is then ignored: loggers
+   * keep a configured token after a server switch, and they never retry a refused batch.
+   */
+  | { readonly kind: 'open', readonly presentedToken: boolean }
   | { readonly kind: 'admin' }
 
 export interface AuthSettings {
@@ -32,14 +36,18 @@ export function authSettings (config: Config, adminTokenHash: string): AuthSetti
 export async function authenticate (db: Kysely<Database>, settings: AuthSettings, header: string | undefined): Promise<Principal> {
   const token = bearerToken(header)
   if (token === undefined) {
-    if (settings.openIngest) return { kind: 'open' }
+    if (settings.openIngest) return { kind: 'open', presentedToken: false }
     throw httpError('HP_ERR_MISSING_AUTH')
   }
-  if (token === null) throw httpError('HP_ERR_INVALID_TOKEN')
+  if (token === null) {
+    if (settings.openIngest) return { kind: 'open', presentedToken: true }
+    throw httpError('HP_ERR_INVALID_TOKEN')
+  }
   const hash = hashToken(token)
   if (secretsEqual(hash, settings.adminTokenHash)) return { kind: 'admin' }
   const installation = await findInstallationByTokenHash(db, hash)
   if (installation !== undefined) return { kind: 'installation', installationId: installation.id }
   if (settings.sharedToken !== '' && secretsEqual(token, settings.sharedToken)) return { kind: 'shared' }
+  if (settings.openIngest) return { kind: 'open', presentedToken: true }
   throw httpError('HP_ERR_INVALID_TOKEN')
 }

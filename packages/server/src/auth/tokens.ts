@@ -19,11 +19,12 @@ export function secretsEqual (a: string, b: string): boolean {
 }
 
 /**
- * The token of an `Authorization` header: `undefined` when the header is absent, `null` when it
+ * The token of an `Authorization` header: `undefined` when the header is absent or empty, `null` when it
  * is present but not `Bearer <token>` (scheme case-insensitive, as upstream).
  */
 export function bearerToken (header: string | undefined): string | null | undefined {
-  if (header === undefined) return undefined
+  // An empty header is a missing one (upstream: 401).
+  if (header === undefined || header.trim() === '') return undefined
   const match = /^bearer\s+(\S+)\s*$/i.exec(header)
   return match ? match[1] as string : null
 }

@@ -116,7 +116,7 @@ export interface IdmCore {
 const STATUS_FLAG_TEXT: Readonly<Record<number, string>> = { 0: 'OFF', 1: 'HEATING', 2: 'COOLING', 4: 'WATER', 8: 'DEFROSTING' }
 
 /** `status_heat_pump` as the v2 iDM driver sends it: `{value, text}` for a single flag, else a float. */
-export function idmStatusValue (bits: number): unknown {
+function idmStatusValue (bits: number): unknown {
   const text = STATUS_FLAG_TEXT[bits]
   return text === undefined ? bits : enumValue(bits, text)
 }
@@ -127,4 +127,20 @@ export function idmSnapshot (core: IdmCore, i = 0): Record<string, unknown> {
   IDM_NON_CATALOG_SENSORS.forEach((name, j) => { values[name] = 20 + ((i + j) % 17) * 0.5 })
   Object.assign(values, IDM_NON_CATALOG_ENUMS, IDM_BOOLEANS)
   return { ...values, ...core, status_heat_pump: idmStatusValue(core.status_heat_pump) }
+}
+
+/**
+ * The request body exactly as Python `requests` writes `json=`: `json.dumps` with its default
+ * `", "`/`": "` separators and `ensure_ascii`, so `ä` travels as `\u00e4` (upstream.md §1.2).
+ */
+export function pythonJson (value: unknown): string {
+  const ascii = (text: string) => text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  const dump = (v: unknown): string => {
+    if (Array.isArray(v)) return `[${v.map(dump).join(', ')}]`
+    if (typeof v === 'object' && v !== null) {
+      return `{${Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => `${ascii(JSON.stringify(k))}: ${dump(x)}`).join(', ')}}`
+    }
+    return ascii(JSON.stringify(v))
+  }
+  return dump(value)
 }

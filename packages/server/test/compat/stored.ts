@@ -34,16 +34,6 @@ export async function storedSamples (t: TestApp, installationId: string): Promis
   return sortSamples(out)
 }
 
-/** Every sample in the store, whatever installation it belongs to (to prove nothing leaked elsewhere). */
-export async function allStoredSamples (t: TestApp): Promise<(Sample & { installation: string })[]> {
-  const installations = await t.app.store.db.selectFrom('installations').select('id').execute()
-  const out: (Sample & { installation: string })[] = []
-  for (const { id } of installations) {
-    for (const s of await storedSamples(t, id)) out.push({ installation: id, ...s })
-  }
-  return out
-}
-
 export async function installationRows (t: TestApp) {
   return t.app.store.db.selectFrom('installations').selectAll().orderBy('id').execute()
 }

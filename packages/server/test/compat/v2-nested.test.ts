@@ -190,20 +190,43 @@ describe('v2 nested records (data_version "2.0")', () => {
     expect(await heatPumpRows(t, id)).toMatchObject([{ hp_key: UNKNOWN.id, manufacturer: 'unknown', driver_model: 'unknown' }])
   })
 
-  it('keeps a record when one of its heat-pump entries is malformed, and counts the entry', async () => {
+  it('keeps a record when heat-pump entries or values are malformed, and counts each', async () => {
     const t = await build({ AUTH_TOKEN: SHARED_TOKEN })
     const id = newId()
     const res = await t.submit(v2Payload(id, [
-      v2Record(T0, heatPump(IDM, { temp_outside: 4.5 }), { manufacturer: 'nibe', values: { temp_outside: 1 } }, heatPump(NIBE, { temp_outside: 'x' })),
+      v2Record(T0,
+        heatPump(IDM, { temp_outside: 4.5, temp_heat_pump_flow: -999.0 }), // -999: a sensor fault code, not a temperature
+        { manufacturer: 'nibe', model: 's_series', values: { temp_outside: 1 } }, // no id
+        // Client bug C1: the logger's timestamp key leaks into the heat-pump map as a pseudo heat pump.
+        { id: 'timestamp', manufacturer: 'unknown', model: 'unknown', values: T0 },
+        heatPump(NIBE, { temp_outside: 'x', temp_supply_line: [38.5] })),
     ]), SHARED_TOKEN)
 
     expect(res.statusCode).toBe(200)
     expect(res.json()).toMatchObject({
       processed: 1,
       records: { received: 1, accepted: 1, rejected: 0 },
-      values: { accepted: 1, stored: 1, rejected: 1 },
-      rejected_reasons: { records: { invalid_heatpump: 1 }, values: { not_a_number: 1 } },
+      values: { accepted: 1, stored: 1, rejected: 3 },
+      rejected_reasons: { records: { invalid_heatpump: 2 }, values: { not_a_number: 2, out_of_range: 1 } },
     })
     expect(await storedSamples(t, id)).toEqual(expectedSamples(IDM.id, [[ms(T0), { temp_outdoor: 4.5 }]]))
+  })
+
+  it('reads flat and nested records in one data_version "2.0" batch record by record', async () => {
+    const t = await build({ AUTH_TOKEN: SHARED_TOKEN })
+    const id = newId()
+    // Builds that added data_version kept a snapshot flat when no value was a dict (upstream.md §1.2).
+    const res = await t.submit(v2Payload(id, [
+      { timestamp: T0, temp_outside: 4.5, power_current: 5.2, status_system: 1, status_system_str: 'AUTOMATIC' },
+      v2Record(T0 + 30, heatPump(IDM, { temp_outside: 4.4, power_current: 5.1, status_system: enumValue(1, 'AUTOMATIC') })),
+    ]), SHARED_TOKEN)
+
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ processed: 2, values: { accepted: 4, stored: 4, ignored: 3 } })
+    expect(await storedSamples(t, id)).toEqual(expectedSamples(IDM.id, [
+      [ms(T0), { temp_outdoor: 4.5, power_heat: 5.2 * 1000 }],
+      [ms(T0 + 30), { temp_outdoor: 4.4, power_heat: 5.1 * 1000 }],
+    ]))
+    expect(await heatPumpRows(t, id)).toHaveLength(1)
   })
 })

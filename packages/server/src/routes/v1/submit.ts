@@ -65,8 +65,9 @@ const submitRoutes: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async (ap
     if (principal.kind === 'shared' || principal.kind === 'open') {
       const known = await findInstallation(app.store.db, installationId)
       if (known?.token_hash != null) {
-        throw httpError(principal.kind === 'open' ? 'HP_ERR_MISSING_AUTH' : 'HP_ERR_INSTALLATION_REGISTERED',
-          `cannot write installation ${installationId}: it is registered, send its own token`)
+        const message = `cannot write installation ${installationId}: it is registered, send its own token`
+        if (principal.kind === 'shared') throw httpError('HP_ERR_INSTALLATION_REGISTERED', message)
+        throw httpError(principal.presentedToken ? 'HP_ERR_INVALID_TOKEN' : 'HP_ERR_MISSING_AUTH', message)
       }
     }
 
