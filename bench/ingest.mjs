@@ -173,6 +173,24 @@ function procStats (pid) {
   }
 }
 
+/** Machine-wide CPU jiffies from /proc/stat (all cores); Linux only, else null. */
+function machineStats () {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+    return { user: user + nice, system, idle, iowait, irq: irq + softirq, steal }
+  } catch {
+    return null
+  }
+}
+
+/** Where the machine's CPU went between two machineStats(), in % of all cores. */
+function machineShare (a, b) {
+  if (!a || !b) return null
+  const d = Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]))
+  const total = Object.values(d).reduce((x, y) => x + y, 0)
+  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v / total * 100]))
+}
+
 /**
  * Starts a child and resolves once GET /health answers 200. The child is tracked for cleanup;
  * `stop()` sends SIGTERM and waits for it to exit (SIGKILL after 20 s).
@@ -266,6 +284,13 @@ function percentile (sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
 }
 
+/** Per-field medians of machineShare() results. */
+function medianShare (shares) {
+  const ok = shares.filter(Boolean)
+  if (ok.length === 0) return null
+  return Object.fromEntries(Object.keys(ok[0]).map((k) => [k, median(ok.map((s) => s[k]))]))
+}
+
 function median (xs) {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
   if (s.length === 0) return NaN
@@ -338,6 +363,7 @@ async function drive ({ port, source, warmupMs, durationMs, heatpool, pid }) {
     }
     const cpu0 = process.cpuUsage()
     const srv0 = measure ? procStats(pid) : null
+    const machine0 = machineStats()
     const t0 = performance.now()
     const fromUs = Number(process.hrtime.bigint() / 1000n)
     await Promise.all(Array.from({ length: source.workers }, (_, w) => worker(w)))
@@ -345,7 +371,14 @@ async function drive ({ port, source, warmupMs, durationMs, heatpool, pid }) {
     // The measured window on the monotonic clock, to cut a server CPU profile to it.
     m.windowUs = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) }
     const srv1 = measure ? procStats(pid) : null
+    m.machineCpu = machineShare(machine0, machineStats())
     const cpu = process.cpuUsage(cpu0)
+    // CPU used by processes other than this bench and its server (other work on a shared
+    // machine skews the figures), in % of one core; approximate (interrupt time is in no process).
+    if (m.machineCpu && srv0 && srv1) {
+      const busyCores = (100 - m.machineCpu.idle - m.machineCpu.iowait) / 100 * os.cpus().length
+      m.otherCpuPct = Math.max(0, busyCores * 100 - (srv1.cpuMs - srv0.cpuMs) / (elapsedS * 10) - (cpu.user + cpu.system) / 1000 / (elapsedS * 10))
+    }
     m.elapsedS = elapsedS
     m.clientCpuPct = (cpu.user + cpu.system) / 1000 / (elapsedS * 1000) * 100
     if (srv0 && srv1) {
@@ -402,7 +435,9 @@ function measureStore (dataDir) {
       samplesBytes = db.pragma('page_count', { simple: true }) * db.pragma('page_size', { simple: true })
     }
     const installationsTotal = db.prepare('SELECT sum(samples_total) FROM installations').pluck().get()
-    return { files, rows: cells.rows, cells: cells.cells, samplesBytes, tables, installationsTotal, bytesPerSample: samplesBytes / cells.cells }
+    // The contribution ledger must have seen the (recent) samples: the bench means to measure that path.
+    const ledger = db.prepare('SELECT count(*) AS days, coalesce(sum(samples), 0) AS samples FROM ledger_days').get()
+    return { files, rows: cells.rows, cells: cells.cells, samplesBytes, tables, installationsTotal, ledger, bytesPerSample: samplesBytes / cells.cells }
   } finally {
     db.close()
   }
@@ -474,7 +509,7 @@ const STAGES = [
   ['normaliseSubmission (iDM map, plausibility)', 'normaliseSubmission (', 'top'],
   ['ingest transaction body (every statement between BEGIN and COMMIT)', '(anonymous) (packages/server/dist/ingest/submit-service.js', 'top'],
   ['  of which samples INSERTs (SqliteSampleStore.write, better-sqlite3 direct)', 'write (packages/server/dist/store/sqlite/sample-store.js'],
-  ['COMMIT (Kysely commitTransaction; the WAL fsync with synchronous=full)', 'commitTransaction (kysely/dist/esm/driver/runtime-driver.js', 'top'],
+  ['COMMIT (Kysely commitTransaction: WAL page writes, auto-checkpoints, and the WAL fsync with synchronous=full)', 'commitTransaction (kysely/dist/esm/driver/runtime-driver.js', 'top'],
   ['response: Fastify serialise + send', 'Reply.send (fastify/lib/reply.js', 'top'],
   ['garbage collector', '(garbage collector)', 'top'],
   ['not nested: every statement run through Kysely (ledger, heat pumps, installations, idempotency, auth, COMMIT)', 'executeQuery (kysely/dist/esm/dialect/sqlite/sqlite-driver.js'],
@@ -526,7 +561,10 @@ function resultsMarkdown (r) {
     `${fmt(s.recordsPerS / GOAL_RECORDS_PER_S * 100, 1)} % of the goal; the baseline (bare node:http + JSON.parse of the same bodies) reaches ${fmt(s.baselineRecordsPerS)} records/s.`)
   lines.push(`- Per record the server stored ${fmt(s.storedPerRecord, 2)} values (expected ${V1_CATALOG_FIELDS}) and ignored ${fmt(s.ignoredPerRecord, 2)} (expected ${V1_FIELDS.length - V1_CATALOG_FIELDS}); ` +
     `duplicates ${fmt(s.duplicate)}, rejected ${fmt(s.rejected)}, HTTP errors ${fmt(s.errors)}.`)
-  lines.push(`- Client CPU: ${fmt(s.clientCpuPct)} % of one core during heatpool runs (${fmt(s.baselineClientCpuPct)} % during baseline runs); server wrote ${fmt(s.writeBytesPerStored, 1)} bytes to disk per stored sample (WAL + checkpoints).`)
+  lines.push(`- CPU (medians; 100 % = one core): heatpool server ${fmt(s.serverCpuPct)} % (main thread ${fmt(s.serverMainThreadPct)} %), client ${fmt(s.clientCpuPct)} %; ` +
+    `baseline server ${fmt(s.baselineServerCpuPct)} %, client ${fmt(s.baselineClientCpuPct)} %. ` +
+    `Whole machine (% of all ${m.cpuCount} vCPUs) during heatpool runs: ${fmtMachine(s.machineCpu)}; during baseline runs: ${fmtMachine(s.baselineMachineCpu)}; other processes ~${fmt(s.otherCpuPct)} % of one core.`)
+  lines.push(`- Disk: the server wrote ${fmt(s.writeBytesPerStored, 1)} bytes per stored sample (/proc/<pid>/io write_bytes: WAL + checkpoints).`)
   lines.push(`- Storage: ${fmt(s.bytesPerSample, 2)} bytes per stored sample in the \`samples\` table (dbstat, median of runs); ` +
     `whole file after shutdown ${fmt(s.fileBytesPerSample, 2)} bytes per sample.`)
   if (r.v2) {
@@ -570,6 +608,12 @@ function writeDocs (r) {
   writeFileSync(DOCS, text)
 }
 
+/** Machine CPU during a measured phase, in % of all cores. */
+function fmtMachine (mc) {
+  if (!mc) return 'n/a'
+  return `${fmt(100 - mc.idle - mc.iowait)} % busy (user ${fmt(mc.user)}, system ${fmt(mc.system)}, irq ${fmt(mc.irq)}, steal ${fmt(mc.steal)}, iowait ${fmt(mc.iowait)} %)`
+}
+
 function log (msg) {
   process.stdout.write(`${msg}\n`)
 }
@@ -587,6 +631,7 @@ function anomalies (r) {
     if (run.stored !== run.records * V1_CATALOG_FIELDS) out.push(`${name}: stored ${run.stored} values for ${run.records} records, expected ${V1_CATALOG_FIELDS} per record`)
     if (run.ignored !== run.records * (V1_FIELDS.length - V1_CATALOG_FIELDS)) out.push(`${name}: ignored ${run.ignored} values for ${run.records} records, expected ${V1_FIELDS.length - V1_CATALOG_FIELDS} per record`)
     if (run.stored + run.warmupStored !== run.store.cells) out.push(`${name}: responses say ${run.stored + run.warmupStored} values stored, the samples table holds ${run.store.cells}`)
+    if (run.store.ledger.samples !== run.store.cells) out.push(`${name}: the contribution ledger counts ${run.store.ledger.samples} on-time samples, the samples table holds ${run.store.cells} (all are on time)`)
     if (run.store.cells !== run.store.installationsTotal) out.push(`${name}: installations.samples_total sums to ${run.store.installationsTotal}, the samples table holds ${run.store.cells}`)
     if (run.exhausted) out.push(`${name}: installations ran out of timestamps; use more --installations`)
     if (run.serverExit !== 0) out.push(`${name}: the server exited with ${run.serverExit} on SIGTERM`)
@@ -632,12 +677,12 @@ async function main () {
     // Interleaved, so slow drift of the machine affects both series alike.
     const b = await baselineRun(newSource)
     baseline.push(b)
-    log(`run ${i + 1}/${opts.runs} baseline: ${fmt(b.recordsPerS)} records/s, p50 ${fmt(b.p50Ms, 1)} ms, p99 ${fmt(b.p99Ms, 1)} ms, client CPU ${fmt(b.clientCpuPct)} %, server CPU ${fmt(b.serverCpuPct)} %${Object.keys(b.errors).length ? `, errors ${JSON.stringify(b.errors)} ${b.firstError}` : ''}`)
+    log(`run ${i + 1}/${opts.runs} baseline: ${fmt(b.recordsPerS)} records/s, p50 ${fmt(b.p50Ms, 1)} ms, p99 ${fmt(b.p99Ms, 1)} ms, client CPU ${fmt(b.clientCpuPct)} %, server CPU ${fmt(b.serverCpuPct)} %, machine ${fmtMachine(b.machineCpu)}, others ~${fmt(b.otherCpuPct)} %${Object.keys(b.errors).length ? `, errors ${JSON.stringify(b.errors)} ${b.firstError}` : ''}`)
     const h = await heatpoolRun(newSource)
     runs.push(h)
     log(`run ${i + 1}/${opts.runs} heatpool: ${fmt(h.recordsPerS)} records/s, ${fmt(h.storedPerS)} samples stored/s, p50 ${fmt(h.p50Ms, 1)} ms, p99 ${fmt(h.p99Ms, 1)} ms, ` +
-      `server CPU ${fmt(h.serverCpuPct)} % (main thread ${fmt(h.serverMainThreadPct)} %), client CPU ${fmt(h.clientCpuPct)} %, ` +
-      `${fmt(h.store.bytesPerSample, 2)} B/sample, stored incl. warm-up ${fmt(h.stored + h.warmupStored)} = cells ${fmt(h.store.cells)} = ledger ${fmt(h.store.installationsTotal)}` +
+      `server CPU ${fmt(h.serverCpuPct)} % (main thread ${fmt(h.serverMainThreadPct)} %), client CPU ${fmt(h.clientCpuPct)} %, machine ${fmtMachine(h.machineCpu)}, others ~${fmt(h.otherCpuPct)} %, ` +
+      `${fmt(h.store.bytesPerSample, 2)} B/sample, stored incl. warm-up ${fmt(h.stored + h.warmupStored)} = cells ${fmt(h.store.cells)} = installations.samples_total ${fmt(h.store.installationsTotal)}` +
       `${h.duplicate || h.rejected ? `, duplicate ${h.duplicate}, rejected ${h.rejected} ${JSON.stringify(h.reasons)}` : ''}` +
       `${Object.keys(h.errors).length ? `, errors ${JSON.stringify(h.errors)} ${h.firstError}` : ''}${h.exhausted ? ', INSTALLATIONS RAN OUT OF TIMESTAMPS (use more --installations)' : ''}`)
     if (h.serverOutput) log(`  server output: ${h.serverOutput.slice(0, 2000)}`)
@@ -673,6 +718,10 @@ async function main () {
     clientCpuPct: median(runs.map((r) => r.clientCpuPct)),
     baselineRecordsPerS: median(baseline.map((r) => r.recordsPerS)),
     baselineClientCpuPct: median(baseline.map((r) => r.clientCpuPct)),
+    baselineServerCpuPct: median(baseline.map((r) => r.serverCpuPct)),
+    machineCpu: medianShare(runs.map((r) => r.machineCpu)),
+    otherCpuPct: median([...runs, ...baseline].map((r) => r.otherCpuPct)),
+    baselineMachineCpu: medianShare(baseline.map((r) => r.machineCpu)),
     bytesPerSample: median(runs.map((r) => r.store.bytesPerSample)),
     fileBytesPerSample: median(runs.map((r) => (r.store.files.db + r.store.files.wal) / r.store.cells)),
     writeBytesPerStored: median(runs.map((r) => r.serverWriteBytes / r.stored)),
