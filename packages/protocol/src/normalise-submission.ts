@@ -101,8 +101,7 @@ export function normaliseSubmission (data: readonly unknown[], window: TimeWindo
       continue
     }
     if (!Object.hasOwn(record, 'heatpumps')) {
-      const { timestamp: _timestamp, ...values } = record
-      records.push({ heatPump: V1_HEAT_PUMP, ts, values: normaliseValues(idmNavigatorDriver, values, tally.values) })
+      records.push({ heatPump: V1_HEAT_PUMP, ts, values: normaliseValues(idmNavigatorDriver, record, tally.values, 'timestamp') })
       tally.records.accepted++
       continue
     }

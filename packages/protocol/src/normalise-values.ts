@@ -29,8 +29,10 @@ function compile (driver: DriverMap): CompiledDriver {
  * Pure and total: it never throws, never returns a value outside its metric's plausible range,
  * and counts every value it does not keep in `tally`. Raw ids the driver does not know fall
  * back to canonical names and upstream aliases, so canonical input comes back unchanged.
+ * `exclude` names one key that is not a value (a v1 record's `timestamp`), so callers need not
+ * copy the record to drop it.
  */
-export function normaliseValues (driver: DriverMap, raw: Readonly<Record<string, unknown>>, tally: ValueTally): MetricValues {
+export function normaliseValues (driver: DriverMap, raw: Readonly<Record<string, unknown>>, tally: ValueTally, exclude?: string): MetricValues {
   const { rules } = compile(driver)
   const out: MetricValues = {}
   // Priority of the field that set each metric, and split counters being summed.
@@ -38,7 +40,7 @@ export function normaliseValues (driver: DriverMap, raw: Readonly<Record<string,
   let sums: Map<MetricName, { total: number, parts: number, broken: boolean }> | undefined
 
   for (const key in raw) {
-    if (!Object.hasOwn(raw, key)) continue
+    if (key === exclude || !Object.hasOwn(raw, key)) continue
     const rule = rules.get(key)
     if (rule == null) {
       tally.ignored++

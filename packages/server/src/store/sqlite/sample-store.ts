@@ -6,8 +6,8 @@ import type { SampleRow, SampleStore, SampleWriteResult, StoredSample } from '..
  * Samples in one WITHOUT ROWID table, one row per (heat pump, timestamp) and one REAL column per
  * catalog metric (NULL when absent). Keying the row by (heat pump, ts) and keeping each cell's
  * first value gives exactly the (heat pump, metric, timestamp) sample key of the design brief,
- * while sharing the key bytes among the metrics of a row: about 8–10 bytes per sample instead
- * of ~30 for a row per sample (docs/BENCHMARKS.md). SQLite writes whole-number REALs as integers.
+ * while sharing the key bytes among the metrics of a row: about 10.5 bytes per sample for
+ * realistic float data, against ~30 for a row per sample (docs/BENCHMARKS.md). SQLite writes whole-number REALs as integers.
  */
 export const SAMPLE_COLUMNS: readonly MetricName[] = METRIC_NAMES
 
