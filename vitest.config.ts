@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Tests import workspace packages from source, so `npm test` never runs against a stale build.
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const alias = {
   '@heatpool/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
 }
@@ -13,7 +14,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'protocol',
-          root: './packages/protocol',
+          root: here('./packages/protocol'),
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
         },
       },
@@ -21,7 +22,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'server',
-          root: './packages/server',
+          root: here('./packages/server'),
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
