@@ -30,6 +30,8 @@ export const RECORD_REJECT_REASONS = [
   'invalid_heatpumps',
   /** A v2 heat-pump entry without a usable `id` or `values` object. */
   'invalid_heatpump',
+  /** A heat-pump entry for a new heat pump beyond the per-installation limit (series cardinality). */
+  'too_many_heatpumps',
 ] as const
 export type RecordRejectReason = (typeof RECORD_REJECT_REASONS)[number]
 

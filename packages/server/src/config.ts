@@ -23,6 +23,7 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_IP_PER_MINUTE: Type.Integer({ minimum: 1, default: 600, description: 'Requests per minute per client address, before authentication' }),
   RATE_LIMIT_MAX_KEYS: Type.Integer({ minimum: 100, default: 10_000, description: 'Most keys each rate limiter remembers (least recently used are forgotten), bounding its memory' }),
   IDEMPOTENCY_TTL_HOURS: Type.Integer({ minimum: 1, default: 168, description: 'How long a submit response is kept for replay to a retried batch' }),
+  MAX_HEAT_PUMPS_PER_INSTALLATION: Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'Most heat pumps one installation may create; entries for further new heat pumps are dropped and counted' }),
   CONTRIBUTION_MIN_SAMPLES: Type.Integer({ minimum: 1, default: 100, description: 'Valid samples in a UTC day (received by the end of the day after next) that make it a contribution day' }),
   CONTRIBUTION_GRACE_DAYS: Type.Integer({ minimum: 0, default: 2, description: 'Samples of day D count towards D only when received before the end of day D + this' }),
   DOCS_ENABLED: Type.Boolean({ default: true, description: 'Serve the OpenAPI document and UI at /docs' }),

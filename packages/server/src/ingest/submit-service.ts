@@ -83,8 +83,18 @@ export class SubmitService {
     const { store, config } = this
     const body = await store.transaction<SubmitResponse>(async (trx) => {
       await ensureInstallation(trx, input.installationId, input.receivedAt, { modelName: input.model.name, modelKey: input.model.key })
-      const ids = await upsertHeatPumps(trx, input.installationId, records.map((r) => r.heatPump), input.model, input.receivedAt)
-      const rows: SampleRow[] = records.map((r) => ({ heatPumpId: ids.get(r.heatPump.key) as number, ts: r.ts, values: r.values }))
+      const ids = await upsertHeatPumps(trx, input.installationId, records.map((r) => r.heatPump), input.model, input.receivedAt, config.MAX_HEAT_PUMPS_PER_INSTALLATION)
+      const rows: SampleRow[] = []
+      for (const r of records) {
+        const heatPumpId = ids.get(r.heatPump.key)
+        if (heatPumpId !== undefined) {
+          rows.push({ heatPumpId, ts: r.ts, values: r.values })
+          continue
+        }
+        // Like an invalid heat-pump entry: counted once as an entry, its values not at all.
+        tally.records.reasons.too_many_heatpumps = (tally.records.reasons.too_many_heatpumps ?? 0) + 1
+        tally.values.accepted -= Object.keys(r.values).length
+      }
       const written = store.samples.write(rows)
       const byDay = onTimeSamplesByDay(rows, written.storedPerRow, input.receivedAt, config.CONTRIBUTION_GRACE_DAYS)
       await addContributions(trx, input.installationId, byDay, config.CONTRIBUTION_MIN_SAMPLES)

@@ -9,7 +9,8 @@ export interface HeatPumpModelName {
 
 /**
  * Ids of an installation's heat pumps by the client's key, creating the ones not seen before
- * and refreshing what the client says about them.
+ * (at most `maxHeatPumps` per installation: each is a set of series) and refreshing what the
+ * client says about them. Keys over the limit are absent from the result.
  */
 export async function upsertHeatPumps (
   db: Kysely<Database>,
@@ -17,10 +18,17 @@ export async function upsertHeatPumps (
   refs: Iterable<HeatPumpRef>,
   model: HeatPumpModelName,
   nowMs: number,
+  maxHeatPumps: number,
 ): Promise<Map<string, number>> {
   const ids = new Map<string, number>()
+  let known: Set<string> | undefined
   for (const ref of refs) {
     if (ids.has(ref.key)) continue
+    known ??= new Set((await db.selectFrom('heat_pumps').select('hp_key').where('installation_id', '=', installationId).execute()).map((r) => r.hp_key))
+    if (!known.has(ref.key)) {
+      if (known.size >= maxHeatPumps) continue
+      known.add(ref.key)
+    }
     const row = await db.insertInto('heat_pumps')
       .values({
         installation_id: installationId,

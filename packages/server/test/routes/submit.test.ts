@@ -208,3 +208,22 @@ describe('POST /api/v1/submit when the store fails', () => {
     expect(res.json()).toEqual({ code: 'HP_ERR_INTERNAL', detail: 'Internal Server Error' })
   })
 })
+
+describe('POST /api/v1/submit heat-pump limit', () => {
+  it('drops entries for new heat pumps beyond MAX_HEAT_PUMPS_PER_INSTALLATION and keeps the rest', async () => {
+    const t = await build({ MAX_HEAT_PUMPS_PER_INSTALLATION: '2' })
+    const { id, token } = await t.register()
+    const ts = t.clock.ms / 1000 - 60
+    const entry = (hp: string) => ({ id: hp, manufacturer: 'idm', model: 'navigator_2_0', values: { temp_outside: 3 } })
+    const first = await t.submit({ installation_id: id, data_version: '2.0', data: [{ timestamp: ts, heatpumps: [entry('hp-a'), entry('hp-b'), entry('hp-c')] }] }, token)
+    expect(first.json()).toMatchObject({
+      values: { accepted: 2, stored: 2 },
+      rejected_reasons: { records: { too_many_heatpumps: 1 } },
+    })
+    // Known heat pumps keep working; a fourth is still refused.
+    const second = await t.submit({ installation_id: id, data_version: '2.0', data: [{ timestamp: ts + 30, heatpumps: [entry('hp-b'), entry('hp-d')] }] }, token)
+    expect(second.json()).toMatchObject({ values: { stored: 1 }, rejected_reasons: { records: { too_many_heatpumps: 1 } } })
+    const keys = await t.app.store.db.selectFrom('heat_pumps').select('hp_key').orderBy('hp_key').execute()
+    expect(keys.map((k) => k.hp_key)).toEqual(['hp-a', 'hp-b'])
+  })
+})
