@@ -1,9 +1,16 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely'
+import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely'
 
 /**
  * Relational migrations, in order. Written with Kysely's schema builder only (no dialect SQL),
  * so SQLite and PostgreSQL get the same schema. Never edit a shipped migration; add one.
  */
+/** The rollup sum columns as migration 002 created them (rollups/rollup.ts ROLLUP_SUM_COLUMNS). */
+const ROLLUP_SUM_COLUMNS_002 = [
+  'records', 'samples', 'heat_wh', 'electric_wh', 'heat_wh_space', 'electric_wh_space', 'heat_wh_dhw',
+  'electric_wh_dhw', 'running_s', 'covered_s', 'outdoor_s', 'outdoor_ts', 'outdoor_h', 'outdoor_hw',
+  'flow_h', 'flow_hw', 'return_h', 'return_hw',
+] as const
+
 const migrations: Record<string, Migration> = {
   '001-initial': {
     async up (db: Kysely<unknown>) {
@@ -59,6 +66,40 @@ const migrations: Record<string, Migration> = {
         .addColumn('key', 'text', (c) => c.primaryKey())
         .addColumn('value', 'text', (c) => c.notNull())
         .execute()
+    },
+  },
+  '002-rollups-pool-models': {
+    async up (db: Kysely<unknown>) {
+      // Additive per-hour sums of one heat pump (see rollups/rollup.ts): every community figure
+      // is computed from these, never from raw samples.
+      for (const [table, key] of [['rollups_hourly', 'hour'], ['rollups_daily', 'day']] as const) {
+        let builder: CreateTableBuilder<string, string> = db.schema.createTable(table)
+          .addColumn('heat_pump_id', 'integer', (c) => c.notNull().references('heat_pumps.id').onDelete('cascade'))
+          .addColumn(key, 'integer', (c) => c.notNull())
+        for (const col of ROLLUP_SUM_COLUMNS_002) builder = builder.addColumn(col, 'real', (c) => c.notNull().defaultTo(0))
+        if (table === 'rollups_hourly') builder = builder.addColumn('outdoor_band', 'integer')
+        await builder.addPrimaryKeyConstraint(`${table}_pk`, ['heat_pump_id', key]).execute()
+      }
+
+      await db.schema.createTable('pool_days')
+        .addColumn('day', 'integer', (c) => c.primaryKey())
+        .addColumn('samples', 'bigint', (c) => c.notNull())
+        .execute()
+      await db.schema.alterTable('ledger_days').addColumn('stored', 'bigint', (c) => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('heat_pumps').addColumn('last_sample_ts', 'bigint').execute()
+      await db.schema.createIndex('installations_last_sample').on('installations').column('last_sample_ts').execute()
+      await db.schema.createIndex('heat_pumps_model_key').on('heat_pumps').column('model_key').execute()
+
+      await db.schema.createTable('models')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('model_key', 'text')
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('models_model_key').on('models').column('model_key').execute()
     },
   },
 }

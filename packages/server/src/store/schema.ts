@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely'
+import type { RollupSums } from '../rollups/rollup.js'
 
 /**
  * The relational part of the store (installations, heat pumps, ledger, idempotency, settings),
@@ -38,6 +39,8 @@ export interface HeatPumpsTable {
   model_key: string | null
   created_at: number
   last_seen_at: number
+  /** Latest sample timestamp stored for this heat pump (rollups append after it). */
+  last_sample_ts: number | null
 }
 
 /** Per installation and UTC day: samples timestamped in that day that arrived on time. */
@@ -45,6 +48,38 @@ export interface LedgerDaysTable {
   installation_id: string
   day: number
   samples: number
+  /** All samples of that day stored, late ones included (pool status counts these). */
+  stored: Generated<number>
+}
+
+export interface RollupsHourlyTable extends RollupSums {
+  heat_pump_id: number
+  hour: number
+  /** Lower bound (°C) of the 2 K outdoor band of the hour; null without an outdoor reading. */
+  outdoor_band: number | null
+}
+
+export interface RollupsDailyTable extends RollupSums {
+  heat_pump_id: number
+  day: number
+}
+
+/** Samples stored per UTC day across the pool, for pool status without scanning samples. */
+export interface PoolDaysTable {
+  day: number
+  samples: number
+}
+
+export interface ModelsTable {
+  /** File stem, upstream style: `AERO_SLM`, `community_model`. */
+  name: string
+  /** Heat-pump model key it is for (identifiers.ts parseHeatPumpModel); null = the generic model. */
+  model_key: string | null
+  filename: string
+  version: number
+  sha256: string
+  size_bytes: number
+  created_at: number
 }
 
 export interface IdempotencyKeysTable {
@@ -68,4 +103,8 @@ export interface Database {
   ledger_days: LedgerDaysTable
   idempotency_keys: IdempotencyKeysTable
   settings: SettingsTable
+  rollups_hourly: RollupsHourlyTable
+  rollups_daily: RollupsDailyTable
+  pool_days: PoolDaysTable
+  models: ModelsTable
 }

@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely'
+import type { Database } from './schema.js'
+
+/**
+ * Pool-wide counts, read from the ledger (never by scanning samples). Upstream counted series,
+ * not installations, and named a series that does not exist (upstream.md §1.5).
+ */
+
+/** Distinct installations with a sample timestamped at or after `sinceMs`. */
+export async function activeInstallations (db: Kysely<Database>, sinceMs: number): Promise<number> {
+  const row = await db.selectFrom('installations').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('last_sample_ts', '>=', sinceMs).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Samples stored whose timestamps fall on UTC day `sinceDay` or later. */
+export async function samplesSince (db: Kysely<Database>, sinceDay: number): Promise<number> {
+  const row = await db.selectFrom('pool_days').select((eb) => eb.fn.sum<number | null>('samples').as('n'))
+    .where('day', '>=', sinceDay).executeTakeFirstOrThrow()
+  return Number(row.n ?? 0)
+}
+
+/** Adds one batch's stored samples per UTC day to the pool counts. */
+export async function addPoolSamples (db: Kysely<Database>, byDay: ReadonlyMap<number, number>): Promise<void> {
+  for (const [day, n] of byDay) {
+    await db.insertInto('pool_days').values({ day, samples: n })
+      .onConflict((oc) => oc.column('day').doUpdateSet((eb) => ({ samples: eb('pool_days.samples', '+', eb.ref('excluded.samples')) })))
+      .execute()
+  }
+}
+
+/** Removes an erased installation's samples from the pool counts (call before deleting its ledger). */
+export async function subtractInstallationFromPool (db: Kysely<Database>, installationId: string): Promise<void> {
+  const days = await db.selectFrom('ledger_days').select(['day', 'stored']).where('installation_id', '=', installationId).execute()
+  for (const d of days) {
+    await db.updateTable('pool_days').set((eb) => ({ samples: eb('samples', '-', Number(d.stored)) })).where('day', '=', d.day).execute()
+  }
+}
