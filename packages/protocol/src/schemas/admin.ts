@@ -27,7 +27,8 @@ export type InstallationList = Static<typeof InstallationListSchema>
 export const InstallationDetailSchema = Type.Intersect([InstallationSummarySchema, Type.Object({
   ledger: Type.Array(Type.Object({
     day: Type.String({ format: 'date' }),
-    samples: Type.Integer({ description: 'Samples of that UTC day that arrived on time' }),
+    samples: Type.Integer({ description: 'Samples of that UTC day that arrived on time (they make contribution days)' }),
+    stored: Type.Integer({ description: 'All samples of that UTC day stored, late ones included' }),
   })),
 })])
 export type InstallationDetail = Static<typeof InstallationDetailSchema>

@@ -7,12 +7,14 @@ import {
 } from '@heatpool/protocol'
 import type { Config } from '../config.js'
 import { httpError } from '../errors.js'
-import { DAY_MS, onTimeSamplesByDay } from '../ledger/contribution.js'
+import { DAY_MS, onTimeSamplesByDay, samplesByDay } from '../ledger/contribution.js'
 import type { Metrics } from '../metrics.js'
 import { upsertHeatPumps } from '../store/heat-pumps.js'
 import { findResponse, saveResponse } from '../store/idempotency.js'
 import { ensureInstallation, recordSubmission } from '../store/installations.js'
 import { addContributions } from '../store/ledger.js'
+import { addPoolSamples } from '../store/pool.js'
+import { updateRollups } from './rollup-updater.js'
 import type { SampleRow, SampleWriteResult, Store } from '../store/types.js'
 
 export interface SubmitInput {
@@ -96,8 +98,11 @@ export class SubmitService {
         tally.values.accepted -= Object.keys(r.values).length
       }
       const written = store.samples.write(rows)
-      const byDay = onTimeSamplesByDay(rows, written.storedPerRow, input.receivedAt, config.CONTRIBUTION_GRACE_DAYS)
-      await addContributions(trx, input.installationId, byDay, config.CONTRIBUTION_MIN_SAMPLES)
+      const onTime = onTimeSamplesByDay(rows, written.storedPerRow, input.receivedAt, config.CONTRIBUTION_GRACE_DAYS)
+      const all = samplesByDay(rows, written.storedPerRow)
+      await addContributions(trx, input.installationId, onTime, all, config.CONTRIBUTION_MIN_SAMPLES)
+      await addPoolSamples(trx, all)
+      await updateRollups(trx, store.samples, rows, written.storedPerRow, config.ROLLUP_MAX_GAP_SECONDS * 1000)
       let lastSampleTs: number | null = null
       for (let i = 0; i < rows.length; i++) {
         if ((written.storedPerRow[i] ?? 0) > 0) lastSampleTs = Math.max(lastSampleTs ?? 0, (rows[i] as SampleRow).ts)

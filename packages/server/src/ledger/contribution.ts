@@ -37,6 +37,18 @@ export function onTimeSamplesByDay (
   return byDay
 }
 
+/** New samples per UTC day, late ones included. */
+export function samplesByDay (rows: readonly { readonly ts: number }[], storedPerRow: ArrayLike<number>): Map<number, number> {
+  const byDay = new Map<number, number>()
+  for (let i = 0; i < rows.length; i++) {
+    const stored = storedPerRow[i] ?? 0
+    if (stored === 0) continue
+    const day = utcDay((rows[i] as { ts: number }).ts)
+    byDay.set(day, (byDay.get(day) ?? 0) + stored)
+  }
+  return byDay
+}
+
 /** Days that reach `threshold` with this batch (were below it before). */
 export function daysCrossingThreshold (
   before: ReadonlyMap<number, number>,

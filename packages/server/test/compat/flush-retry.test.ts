@@ -151,7 +151,7 @@ describe('a 2000-record flush in four 500-record batches, retried', () => {
       perDay.set(day, (perDay.get(day) ?? 0) + 1)
     }
     expect(perDay.size).toBe(2) // the flush spans midnight UTC
-    expect(detail.ledger).toEqual([...perDay].map(([day, samples]) => ({ day, samples })))
+    expect(detail.ledger).toEqual([...perDay].map(([day, samples]) => ({ day, samples, stored: samples })))
   })
 
   it('keeps the first value of a sample when an overlapping upload disagrees', async () => {

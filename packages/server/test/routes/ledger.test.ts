@@ -30,7 +30,7 @@ describe('contribution ledger at ingest', () => {
     await t.submit(v1Payload(id, records), token, { 'idempotency-key': 'a-retry-with-another-key' })
     const l = await ledger(t, id)
     expect(l).toMatchObject({ contribution_days: 1, last_contribution_day: '2026-11-01', samples_total: 100 })
-    expect(l.ledger).toEqual([{ day: '2026-11-01', samples: 100 }])
+    expect(l.ledger).toEqual([{ day: '2026-11-01', samples: 100, stored: 100 }])
     expect(l.first_seen).toBe('2026-11-01T12:00:00.000Z')
   })
 
@@ -55,7 +55,11 @@ describe('contribution ledger at ingest', () => {
     // Days 28, 29 and 30 were received before the end of D+2; the 27 others were late.
     expect(l.contribution_days).toBe(3)
     expect(l.samples_total).toBe(3000)
-    expect(l.ledger.map((d: { day: string }) => d.day)).toEqual(['2026-11-28', '2026-11-29', '2026-11-30'])
+    const onTime = l.ledger.filter((d: { samples: number }) => d.samples > 0)
+    expect(onTime.map((d: { day: string }) => d.day)).toEqual(['2026-11-28', '2026-11-29', '2026-11-30'])
+    // Late days are stored and counted for the pool, just not as contributions.
+    expect(l.ledger).toHaveLength(30)
+    expect(l.ledger[0]).toEqual({ day: '2026-11-01', samples: 0, stored: 100 })
   })
 
   it('recounts contribution days when the threshold changes', async () => {

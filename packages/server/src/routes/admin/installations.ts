@@ -21,6 +21,7 @@ import {
   type Installation,
 } from '../../store/installations.js'
 import { contributionDaysOf } from '../../store/ledger.js'
+import { subtractInstallationFromPool } from '../../store/pool.js'
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
 const errors = { 401: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema }
@@ -73,7 +74,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const installation = await findInstallation(app.store.db, id)
     if (installation === undefined) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
     const ledger = await contributionDaysOf(app.store.db, id)
-    return { ...summary(installation), ledger: ledger.map((d) => ({ day: isoDay(d.day) as string, samples: d.samples })) }
+    return { ...summary(installation), ledger: ledger.map((d) => ({ day: isoDay(d.day) as string, samples: d.samples, stored: d.stored })) }
   })
 
   app.delete('/api/v2/admin/installations/:id', {
@@ -90,6 +91,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const deleted = await store.transaction(async (trx) => {
       const heatPumps = await heatPumpIdsOf(trx, id)
       const samples = store.samples.deleteHeatPumps(heatPumps)
+      await subtractInstallationFromPool(trx, id)
       return (await deleteInstallation(trx, id)) ? samples : null
     })
     if (deleted === null) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
