@@ -4,14 +4,23 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.js'
 import { runRetention } from './jobs/retention.js'
 import { createMetrics } from './metrics.js'
+import modelsPlugin from './models/plugin.js'
 import authPlugin from './plugins/auth.js'
 import bodyPlugin from './plugins/body.js'
+import communityPlugin from './plugins/community.js'
 import corePlugin, { logSerializers } from './plugins/core.js'
 import errorsPlugin from './plugins/errors.js'
 import openapiPlugin from './plugins/openapi.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import adminRoutes from './routes/admin/installations.js'
+import adminModelRoutes from './routes/admin/models.js'
 import healthRoutes from './routes/health.js'
+import averagesRoutes from './routes/v1/averages.js'
+import modelCheckRoutes from './routes/v1/model-check.js'
+import modelDownloadRoutes from './routes/v1/model-download.js'
+import modelRoutes from './routes/v1/models.js'
+import poolRoutes from './routes/v1/pool.js'
+import statusRoutes from './routes/v1/status.js'
 import submitRoutes from './routes/v1/submit.js'
 import installationRoutes from './routes/v2/installations.js'
 import { recountContributionDays } from './store/ledger.js'
@@ -79,6 +88,15 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(submitRoutes, { bodyLimit: Math.round(config.BODY_LIMIT_MB * 1024 * 1024) })
   await app.register(installationRoutes)
   await app.register(adminRoutes)
+  await app.register(modelsPlugin, { config, store })
+  await app.register(modelRoutes)
+  await app.register(adminModelRoutes)
+  await app.register(statusRoutes)
+  await app.register(communityPlugin)
+  await app.register(poolRoutes)
+  await app.register(modelCheckRoutes)
+  await app.register(modelDownloadRoutes)
+  await app.register(averagesRoutes)
 
   if (config.RETENTION_SCHEDULE !== '') {
     const job = new Cron(config.RETENTION_SCHEDULE, { timezone: 'UTC', protect: true, paused: true }, async () => {

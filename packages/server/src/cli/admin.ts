@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+
+/**
+ * `heatpool-admin`: the operator's command line against a running server (upstream's
+ * `manage.py`). It only speaks HTTP with the admin token, so it works against a remote server
+ * as well as a local one.
+ *
+ * Exit codes: 0 done, 1 the server answered an error or could not be reached, 2 usage error.
+ */
+
+const USAGE = `Usage: heatpool-admin <command> [options]
+
+Commands:
+  status    server status and installations active in the last 30 days (GET /api/v1/status)
+  models    community model files (GET /api/v1/models)
+
+Options:
+  --url URL       server base URL (default: $HEATPOOL_URL, else http://127.0.0.1:8000)
+  --token TOKEN   admin token (default: $ADMIN_TOKEN; prefer the variable, arguments show in ps)
+  --json          print the server's JSON answer instead of a summary
+  -h, --help      show this help
+`
+
+const DEFAULT_URL = 'http://127.0.0.1:8000'
+const TIMEOUT_MS = 10_000
+
+interface Command {
+  readonly path: string
+  /** `<verb> <object>` of the error message. */
+  readonly action: string
+  readonly summarise: (body: unknown) => string
+}
+
+const COMMANDS: Record<string, Command> = {
+  status: { path: '/api/v1/status', action: 'get server status', summarise: summariseStatus },
+  models: { path: '/api/v1/models', action: 'list models', summarise: summariseModels },
+}
+
+class UsageError extends Error {}
+
+interface Io {
+  out (text: string): void
+  err (text: string): void
+}
+
+/** Runs one command; returns the exit code. */
+async function main (argv: string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
+  let command: Command
+  let options: { url: string, token: string, json: boolean }
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+    if (parsed.values.help) {
+      io.out(USAGE)
+      return 0
+    }
+    const [name, ...rest] = parsed.positionals
+    if (name === undefined) throw new UsageError('cannot run heatpool-admin: no command given')
+    const found = COMMANDS[name]
+    if (found === undefined) throw new UsageError(`cannot run command ${JSON.stringify(name)}: unknown command`)
+    if (rest.length > 0) throw new UsageError(`cannot run command ${name}: unexpected argument ${JSON.stringify(rest[0])}`)
+    command = found
+    const url = parsed.values.url ?? (env.HEATPOOL_URL || DEFAULT_URL)
+    if (!/^https?:\/\/[^/]/i.test(url)) throw new UsageError(`cannot use --url ${JSON.stringify(url)}: it must be an http(s) URL`)
+    const token = parsed.values.token ?? env.ADMIN_TOKEN ?? ''
+    if (token === '') throw new UsageError(`cannot ${command.action}: no admin token, set ADMIN_TOKEN or pass --token`)
+    options = { url: url.replace(/\/+$/, ''), token, json: parsed.values.json }
+  } catch (err) {
+    const message = err instanceof UsageError ? err.message : `cannot read arguments: ${(err as Error).message}`
+    io.err(`${message}\n\n${USAGE}`)
+    return 2
+  }
+
+  const target = `${options.url}${command.path}`
+  let response: Response
+  try {
+    response = await fetch(target, {
+      headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    })
+  } catch (err) {
+    io.err(`cannot ${command.action}: ${connectionFailure(err, options.url)}\n`)
+    return 1
+  }
+  const text = await response.text()
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  if (!response.ok) {
+    io.err(`cannot ${command.action}: ${options.url} answered ${response.status}${errorDetail(body, text)}\n`)
+    return 1
+  }
+  if (body === undefined) {
+    io.err(`cannot ${command.action}: ${options.url} answered ${response.status} with a body that is not JSON\n`)
+    return 1
+  }
+  io.out(options.json ? `${JSON.stringify(body, null, 2)}\n` : command.summarise(body))
+  return 0
+}
+
+/** The cause of a failed fetch in words (undici wraps the socket error as `cause`). */
+function connectionFailure (err: unknown, url: string): string {
+  const e = err as Error & { cause?: { code?: string, message?: string } }
+  if (e.name === 'TimeoutError') return `no answer from ${url} within ${TIMEOUT_MS / 1000} s`
+  const cause = e.cause?.code ?? e.cause?.message ?? e.message
+  return `cannot connect to ${url} (${cause})`
+}
+
+/** ` <detail>` from our `{code, detail}` errors, upstream's `{detail}` or `{status:"error", message}`. */
+function errorDetail (body: unknown, text: string): string {
+  if (typeof body === 'object' && body !== null) {
+    const b = body as { detail?: unknown, message?: unknown, code?: unknown }
+    const detail = typeof b.detail === 'string' ? b.detail : typeof b.message === 'string' ? b.message : undefined
+    if (detail !== undefined) return `: ${detail}${typeof b.code === 'string' ? ` (${b.code})` : ''}`
+  }
+  const snippet = text.trim().slice(0, 200)
+  return snippet === '' ? '' : `: ${snippet}`
+}
+
+function summariseStatus (body: unknown): string {
+  const s = body as { status?: unknown, active_installations_30d?: unknown, timestamp?: unknown }
+  const time = typeof s.timestamp === 'number' ? new Date(s.timestamp * 1000).toISOString() : 'unknown'
+  return [
+    `status: ${String(s.status)}`,
+    `active installations (30 days): ${String(s.active_installations_30d)}`,
+    `server time: ${time}`,
+  ].join('\n') + '\n'
+}
+
+interface ListedModel {
+  readonly name: string
+  readonly filename: string
+  readonly size_bytes: number
+  readonly hash: string
+  readonly modified: number
+  readonly version?: number
+}
+
+function summariseModels (body: unknown): string {
+  const list = body as { models?: ListedModel[], total?: number }
+  const models = list.models ?? []
+  if (models.length === 0) return 'no models\n'
+  const rows = models.map((m) => [
+    m.filename,
+    m.version === undefined ? '' : `v${m.version}`,
+    formatBytes(m.size_bytes),
+    new Date(m.modified * 1000).toISOString(),
+    `sha256:${m.hash.slice(0, 12)}`,
+    m.name,
+  ])
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? []
+  const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  '))
+  const total = list.total ?? models.length
+  return `${total} model${total === 1 ? '' : 's'}\n${lines.join('\n')}\n`
+}
+
+function formatBytes (n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`
+}
+
+// The environment is this program's configuration (HEATPOOL_URL, ADMIN_TOKEN), read once here.
+// eslint-disable-next-line no-restricted-syntax
+const env = process.env
+process.exitCode = await main(process.argv.slice(2), env, {
+  out: (text) => { process.stdout.write(text) },
+  err: (text) => { process.stderr.write(text) },
+})

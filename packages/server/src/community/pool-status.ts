@@ -1,0 +1,70 @@
+import type { DataPool } from '@heatpool/protocol'
+import type { Kysely } from 'kysely'
+import type { Config } from '../config.js'
+import { DAY_MS, utcDay } from '../ledger/contribution.js'
+import { activeInstallations, samplesSince } from '../store/pool.js'
+import type { Database } from '../store/schema.js'
+import { POOL_READY, poolBuilding } from './pool-messages.js'
+
+/** Upstream's pool window: `[30d]`. */
+export const POOL_WINDOW_DAYS = 30
+
+export interface PoolCounts {
+  readonly installations: number
+  readonly dataPoints: number
+}
+
+/** The pool status for given counts: pure, so every rule and message is testable. */
+export function describePool (counts: PoolCounts, modelsAvailable: string[], config: Pick<Config, 'MIN_INSTALLATIONS' | 'MIN_DATA_POINTS'>): DataPool {
+  const installationsNeeded = Math.max(0, config.MIN_INSTALLATIONS - counts.installations)
+  const pointsNeeded = Math.max(0, config.MIN_DATA_POINTS - counts.dataPoints)
+  const sufficient = installationsNeeded === 0 && pointsNeeded === 0
+  const message = sufficient ? POOL_READY : poolBuilding(installationsNeeded, pointsNeeded)
+  return {
+    total_installations: counts.installations,
+    total_data_points: counts.dataPoints,
+    models_available: modelsAvailable,
+    data_sufficient: sufficient,
+    message: message.en,
+    message_de: message.de,
+    progress: {
+      installations: { current: counts.installations, required: config.MIN_INSTALLATIONS, needed: installationsNeeded },
+      data_points: { current: counts.dataPoints, required: config.MIN_DATA_POINTS, needed: pointsNeeded },
+    },
+  }
+}
+
+/**
+ * The pool status from the ledger (two indexed reads), served from memory for
+ * PUBLIC_CACHE_SECONDS: it is public and upstream's uncached 30-day scans were a DoS vector
+ * (upstream.md §8 X3).
+ */
+export class PoolStatusService {
+  #cached: { value: DataPool, until: number } | undefined
+
+  constructor (
+    private readonly db: Kysely<Database>,
+    private readonly models: { modelsAvailable (): Promise<string[]> },
+    private readonly config: Config,
+    private readonly clock: () => number,
+  ) {}
+
+  async get (): Promise<DataPool> {
+    const now = this.clock()
+    if (this.#cached !== undefined && now < this.#cached.until) return this.#cached.value
+    const since = now - POOL_WINDOW_DAYS * DAY_MS
+    const [installations, dataPoints, names] = await Promise.all([
+      activeInstallations(this.db, since),
+      samplesSince(this.db, utcDay(since)),
+      this.models.modelsAvailable(),
+    ])
+    const value = describePool({ installations, dataPoints }, names, this.config)
+    this.#cached = { value, until: now + this.config.PUBLIC_CACHE_SECONDS * 1000 }
+    return value
+  }
+
+  /** Forget the cached status (after an erasure or a model change). */
+  invalidate (): void {
+    this.#cached = undefined
+  }
+}
