@@ -137,4 +137,11 @@ describe('GET /api/v1/community/averages', () => {
     expect(res.statusCode).toBe(401)
     expect(res.json().detail).toBe('Missing Authorization Header')
   })
+
+  it('answers a wrong token with 401, which upstream\'s logger proxy reports as a bad token (not a 502)', async () => {
+    const t = await build(env, NOW)
+    const res = await averages(t, 'model=x', 'wrong')
+    expect(res.statusCode).toBe(401)
+    expect(res.json()).toEqual({ code: 'HP_ERR_TOKEN_REJECTED', detail: 'Invalid Token' })
+  })
 })

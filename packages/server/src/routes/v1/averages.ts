@@ -1,7 +1,7 @@
 import { AveragesQuerySchema, AveragesSchema, ErrorResponseSchema, parseHeatPumpModel, type Averages } from '@heatpool/protocol'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { activeMembers, groupStat, groupWindowSums, resolveCommunityMetric, type WindowName } from '../../community/averages.js'
-import { httpError } from '../../errors.js'
+import { HttpError, httpError } from '../../errors.js'
 
 const METRIC_NAME = /^[a-zA-Z0-9_]+$/
 const DEFAULT_METRICS = 'cop_current,temp_outdoor'
@@ -17,7 +17,13 @@ const averagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const cache = new Map<string, { value: Averages, until: number }>()
 
   app.get('/api/v1/community/averages', {
-    onRequest: [app.ipRateLimit, async (request) => { await app.principalOf(request) }],
+    onRequest: [app.ipRateLimit, async (request) => {
+      // Upstream's logger proxies this route and maps only 401 to "Invalid telemetry token"; a 403
+      // became a 502 "server error" there (upstream.md §1.4 item 12). So a wrong token is a 401 here.
+      await app.principalOf(request).catch((err: unknown) => {
+        throw err instanceof HttpError && err.code === 'HP_ERR_INVALID_TOKEN' ? httpError('HP_ERR_TOKEN_REJECTED') : err
+      })
+    }],
     schema: {
       tags: ['community'],
       summary: 'Community averages of a heat-pump model',
