@@ -124,10 +124,6 @@ export class SubmitService {
         createdAt: input.receivedAt,
       })
       return response
-    }).catch((err: unknown) => {
-      throw isStoreFailure(err)
-        ? httpError('HP_ERR_STORE_UNAVAILABLE', 'cannot store batch: the store is unavailable, retry later', { cause: err, headers: { 'retry-after': '30' } })
-        : err
     })
     endTimer()
     this.#count(tally, body)
@@ -170,12 +166,3 @@ function submitResponse (installationId: string, tally: SubmissionTally, written
   }
 }
 
-/**
- * Failures of the storage engine itself (disk full, I/O error, locked or closed database) are
- * worth a retry: they answer 503 with Retry-After, never 200 and never a 500 that hides the cause.
- */
-function isStoreFailure (err: unknown): boolean {
-  if (!(err instanceof Error)) return false
-  const code = (err as Error & { code?: unknown }).code
-  return (typeof code === 'string' && code.startsWith('SQLITE_')) || /database connection is not open/i.test(err.message)
-}

@@ -14,6 +14,17 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
 }
 
 /**
+ * Failures of the storage engine itself (disk full, I/O error, locked or closed database) are
+ * worth a retry: they answer 503 with Retry-After, never a 500 that hides the cause and never
+ * a 2xx (nothing was committed: the transaction rolled back).
+ */
+export function isStoreFailure (err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const code = (err as Error & { code?: unknown }).code
+  return (typeof code === 'string' && code.startsWith('SQLITE_')) || /database connection is not open|driver has already been destroyed/i.test(err.message)
+}
+
+/**
  * One error handler: every error answers `{code, detail}` with a stable code. 5xx answers hide
  * their cause (it is logged); 4xx answers say what was wrong.
  */
@@ -34,6 +45,10 @@ export default fp(async function errorsPlugin (app: FastifyInstance) {
     const mapped = error.code === undefined ? undefined : FRAMEWORK_CODES[error.code]
     if (mapped !== undefined) {
       return reply.code(ERRORS[mapped].status).send({ code: mapped, detail: `${ERRORS[mapped].message} (${error.message})` })
+    }
+    if (isStoreFailure(error)) {
+      request.log.error({ err: error }, 'store failure')
+      return reply.code(503).header('retry-after', '30').send({ code: 'HP_ERR_STORE_UNAVAILABLE', detail: `${ERRORS.HP_ERR_STORE_UNAVAILABLE.message}: retry later` })
     }
     if (error instanceof SyntaxError) {
       return reply.code(400).send({ code: 'HP_ERR_INVALID_JSON', detail: `cannot parse body: ${error.message}` })

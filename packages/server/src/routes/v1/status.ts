@@ -1,4 +1,5 @@
 import { ErrorResponseSchema, ServerStatusErrorSchema, ServerStatusSchema } from '@heatpool/protocol'
+import Type from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DAY_MS } from '../../ledger/contribution.js'
 import { activeInstallations } from '../../store/pool.js'
@@ -23,7 +24,8 @@ const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
         401: ErrorResponseSchema,
         403: ErrorResponseSchema,
         429: ErrorResponseSchema,
-        503: ServerStatusErrorSchema,
+        // Its own answer when the count fails; the error handler's when authentication already could not reach the store.
+        503: Type.Union([ServerStatusErrorSchema, ErrorResponseSchema]),
       },
     },
   }, async (request, reply) => {
