@@ -21,6 +21,16 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          name: 'agent',
+          root: here('./packages/agent'),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: 'server',
           root: here('./packages/server'),
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

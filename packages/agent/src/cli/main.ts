@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+import closeWithGrace from 'close-with-grace'
+import { AgentConfigError, agentConfigFromProcess, type AgentConfig } from '../config.js'
+import { startAgent } from '../service.js'
+import { StateStore } from '../state.js'
+
+const USAGE = `Usage: heatpool-agent <command>
+
+Commands:
+  run              start the agent (relay, outbox, uploader, model updater, local API)
+  status           show consent, registration, outbox, uploads, quarantine and model
+  flush            upload everything now
+  check-model      check for (and fetch) a community model now
+  register         register this agent's installation with the server (needs consent)
+  consent on|off   give or withdraw consent to share data
+
+Configuration: environment variables (HEATPOOL_SERVER_URL, AGENT_PORT, AGENT_DATA_DIR,
+AGENT_CONSENT, AGENT_UPLOAD_INTERVAL, …) or a JSON file named by AGENT_CONFIG.`
+
+function fail (message: string, code = 1): never {
+  process.stderr.write(`${message}\n`)
+  process.exit(code)
+}
+
+function localUrl (config: AgentConfig, path: string): string {
+  const host = config.AGENT_HOST === '0.0.0.0' || config.AGENT_HOST === '::' ? '127.0.0.1' : config.AGENT_HOST
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.AGENT_PORT}${path}`
+}
+
+/** Calls the running agent's local API; exits 1 with a clear message when it is not running. */
+async function callAgent (config: AgentConfig, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  let res: Response
+  try {
+    res = await fetch(localUrl(config, path), {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch (err) {
+    fail(`cannot reach the agent at ${localUrl(config, '')}: ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message} (is \`heatpool-agent run\` running?)`)
+  }
+  const json = await res.json() as unknown
+  if (!res.ok) fail(`cannot ${method === 'GET' ? 'read' : 'run'} ${path}: the agent answered ${res.status}: ${JSON.stringify(json)}`)
+  return json
+}
+
+async function main (argv: string[]): Promise<void> {
+  const [command, arg] = argv
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`)
+    if (command === undefined) process.exit(2)
+    return
+  }
+  let config: AgentConfig
+  try {
+    config = agentConfigFromProcess()
+  } catch (err) {
+    if (err instanceof AgentConfigError) fail(err.message)
+    throw err
+  }
+  const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+
+  switch (command) {
+    case 'run': {
+      const agent = await startAgent(config)
+      closeWithGrace({ delay: 10_000 }, async ({ err }) => {
+        if (err !== undefined) agent.app.log.error({ err }, 'shutting down after an error')
+        await agent.close()
+      })
+      return
+    }
+    case 'status':
+      print(await callAgent(config, 'GET', '/api/status'))
+      return
+    case 'flush':
+      print(await callAgent(config, 'POST', '/api/flush'))
+      return
+    case 'check-model':
+      print(await callAgent(config, 'POST', '/api/check-model'))
+      return
+    case 'consent': {
+      if (arg !== 'on' && arg !== 'off') fail(`cannot set consent: say \`consent on\` or \`consent off\`\n\n${USAGE}`, 2)
+      const given = arg === 'on'
+      const state = new StateStore(config.AGENT_DATA_DIR).setConsent(given, config.AGENT_CONSENT_VERSION)
+      print({ consent: state.consent })
+      return
+    }
+    case 'register': {
+      const { Credentials, describeProblem } = await import('../upload/credentials.js')
+      const { ServerClient } = await import('../server-client.js')
+      const { TokenStore } = await import('../state.js')
+      const state = new StateStore(config.AGENT_DATA_DIR)
+      const client = new ServerClient({ baseUrl: config.HEATPOOL_SERVER_URL, timeoutMs: config.AGENT_REQUEST_TIMEOUT_MS })
+      const id = state.get().installationId
+      const result = await new Credentials(config, client, new TokenStore(config.AGENT_DATA_DIR), state).for(id, config.AGENT_HEATPUMP_MODEL || null)
+      if ('problem' in result) fail(`cannot register installation ${id}: ${describeProblem(result)}`)
+      state.notePrimary(id)
+      print({ installation_id: id, registered: true, credential: result.kind })
+      return
+    }
+    default:
+      fail(`cannot run \`${command}\`: unknown command\n\n${USAGE}`, 2)
+  }
+}
+
+await main(process.argv.slice(2))

@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+
+/**
+ * The durable outbox: every record a source hands over is committed to SQLite (WAL,
+ * synchronous=FULL: fsync at every commit) before the source gets its answer, and leaves only
+ * when the server has acknowledged it. SQLite rather than segment files because it gives atomic
+ * multi-record commits, crash recovery (the WAL) that never blocks start-up, and the per-batch
+ * bookkeeping (idempotency keys, quarantine) in the same transaction — see the README.
+ *
+ * A batch is a fixed set of records with one idempotency key, created before its first send and
+ * kept until acknowledged, so every retry — after a restart too — sends the same body with the
+ * same key. At the byte cap the oldest data goes first, whole batches before loose records, so a
+ * pending batch never changes under its key.
+ */
+
+/** The payload fields a batch carries besides `data` (they must agree within a batch). */
+export interface Envelope {
+  readonly heatpump_model?: string | null
+  readonly version?: string | null
+  readonly data_version?: string
+}
+
+export interface OutboxRecord {
+  readonly id: number
+  /** The record exactly as the source sent it (JSON text). */
+  readonly json: string
+}
+
+export interface Batch {
+  readonly id: number
+  readonly installationId: string
+  readonly idempotencyKey: string
+  readonly envelope: Envelope
+  readonly state: 'pending' | 'quarantined'
+  readonly attempts: number
+  readonly createdAt: number
+  readonly lastError: string | null
+  readonly lastStatus: number | null
+}
+
+export interface OutboxStats {
+  readonly records: number
+  readonly bytes: number
+  readonly pendingBatches: number
+  readonly quarantinedBatches: number
+  readonly quarantinedRecords: number
+  /** Records dropped at the byte cap, since the outbox was created. */
+  readonly dropped: number
+  readonly uploaded: number
+}
+
+export interface OutboxOptions {
+  /** Directory of `outbox.db`; `:memory:` for tests. */
+  readonly dir: string
+  readonly maxBytes: number
+  readonly clock?: () => number
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS records (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  installation_id TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  record TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  batch_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS records_loose ON records (installation_id, id) WHERE batch_id IS NULL;
+CREATE INDEX IF NOT EXISTS records_batch ON records (batch_id) WHERE batch_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS batches (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  installation_id TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'quarantined')),
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  last_status INTEGER
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`
+
+interface BatchRow {
+  id: number
+  installation_id: string
+  idempotency_key: string
+  envelope: string
+  state: 'pending' | 'quarantined'
+  attempts: number
+  created_at: number
+  last_error: string | null
+  last_status: number | null
+}
+
+function toBatch (r: BatchRow): Batch {
+  return {
+    id: r.id,
+    installationId: r.installation_id,
+    idempotencyKey: r.idempotency_key,
+    envelope: JSON.parse(r.envelope) as Envelope,
+    state: r.state,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    lastError: r.last_error,
+    lastStatus: r.last_status,
+  }
+}
+
+/** The canonical text of an envelope: records with equal envelopes may share a batch. */
+export function envelopeKey (e: Envelope): string {
+  return JSON.stringify({ heatpump_model: e.heatpump_model ?? null, version: e.version ?? null, data_version: e.data_version ?? null })
+}
+
+export class Outbox {
+  readonly #db: BetterSqlite3.Database
+  readonly #maxBytes: number
+  readonly #clock: () => number
+  #bytes: number
+  #records: number
+
+  constructor (options: OutboxOptions) {
+    let path = ':memory:'
+    if (options.dir !== ':memory:') {
+      mkdirSync(options.dir, { recursive: true })
+      path = join(options.dir, 'outbox.db')
+    }
+    this.#db = new BetterSqlite3(path)
+    this.#db.pragma('journal_mode = WAL')
+    this.#db.pragma('synchronous = FULL')
+    this.#db.pragma('busy_timeout = 5000')
+    this.#db.exec(SCHEMA)
+    this.#maxBytes = options.maxBytes
+    this.#clock = options.clock ?? Date.now
+    const totals = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM records').get() as { n: number, b: number }
+    this.#records = totals.n
+    this.#bytes = totals.b
+  }
+
+  /**
+   * Commits `records` (JSON texts) of one installation durably, then enforces the byte cap.
+   * Returns how many older records the cap dropped.
+   */
+  append (installationId: string, envelope: Envelope, records: readonly string[]): number {
+    const key = envelopeKey(envelope)
+    const now = this.#clock()
+    const insert = this.#db.prepare('INSERT INTO records (installation_id, envelope, record, bytes, received_at) VALUES (?, ?, ?, ?, ?)')
+    let added = 0
+    const run = this.#db.transaction(() => {
+      for (const r of records) {
+        const bytes = Buffer.byteLength(r)
+        insert.run(installationId, key, r, bytes, now)
+        added += bytes
+      }
+      this.#bytes += added
+      this.#records += records.length
+      return this.#enforceCap()
+    })
+    return run()
+  }
+
+  /** Drops the oldest data until the outbox fits its cap: whole batches first, then loose records. */
+  #enforceCap (): number {
+    let dropped = 0
+    while (this.#bytes > this.#maxBytes && this.#records > 0) {
+      const oldest = this.#db.prepare('SELECT id, batch_id FROM records ORDER BY id LIMIT 1').get() as { id: number, batch_id: number | null }
+      let removed: { n: number, b: number }
+      if (oldest.batch_id !== null) {
+        removed = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM records WHERE batch_id = ?').get(oldest.batch_id) as { n: number, b: number }
+        this.#db.prepare('DELETE FROM records WHERE batch_id = ?').run(oldest.batch_id)
+        this.#db.prepare('DELETE FROM batches WHERE id = ?').run(oldest.batch_id)
+      } else {
+        // Loose records go a chunk at a time: up to the overshoot, at least one.
+        const rows = this.#db.prepare('SELECT id, bytes FROM records WHERE batch_id IS NULL ORDER BY id LIMIT 256').all() as { id: number, bytes: number }[]
+        let n = 0
+        let b = 0
+        for (const r of rows) {
+          if (this.#bytes - b <= this.#maxBytes && n > 0) break
+          n++
+          b += r.bytes
+        }
+        const last = rows[n - 1] as { id: number }
+        this.#db.prepare('DELETE FROM records WHERE batch_id IS NULL AND id <= ?').run(last.id)
+        removed = { n, b }
+      }
+      this.#bytes -= removed.b
+      this.#records -= removed.n
+      dropped += removed.n
+    }
+    if (dropped > 0) this.#add('dropped', dropped)
+    return dropped
+  }
+
+  #add (counter: string, n: number): void {
+    this.#db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value').run(counter, n)
+  }
+
+  #counter (name: string): number {
+    const row = this.#db.prepare('SELECT value FROM counters WHERE name = ?').get(name) as { value: number } | undefined
+    return row?.value ?? 0
+  }
+
+  /** Installations with records waiting outside quarantine, oldest first. */
+  installations (): string[] {
+    const rows = this.#db.prepare(`
+      SELECT installation_id, min(id) AS first FROM records
+      WHERE batch_id IS NULL OR batch_id IN (SELECT id FROM batches WHERE state = 'pending')
+      GROUP BY installation_id ORDER BY first`).all() as { installation_id: string }[]
+    return rows.map((r) => r.installation_id)
+  }
+
+  /** Records an installation has waiting outside quarantine. */
+  waiting (installationId?: string): number {
+    const sql = `SELECT count(*) AS n FROM records
+      WHERE (batch_id IS NULL OR batch_id IN (SELECT id FROM batches WHERE state = 'pending'))${installationId === undefined ? '' : ' AND installation_id = ?'}`
+    const row = (installationId === undefined ? this.#db.prepare(sql).get() : this.#db.prepare(sql).get(installationId)) as { n: number }
+    return row.n
+  }
+
+  /**
+   * The batch to send next for an installation: its oldest pending batch, else a new one made of
+   * its oldest loose records that share an envelope (at most `maxRecords`). Undefined when
+   * nothing waits.
+   */
+  nextBatch (installationId: string, maxRecords: number): Batch | undefined {
+    return this.#db.transaction(() => {
+      const pending = this.#db.prepare("SELECT * FROM batches WHERE installation_id = ? AND state = 'pending' ORDER BY id LIMIT 1").get(installationId) as BatchRow | undefined
+      if (pending !== undefined) return toBatch(pending)
+      const first = this.#db.prepare('SELECT envelope FROM records WHERE installation_id = ? AND batch_id IS NULL ORDER BY id LIMIT 1').get(installationId) as { envelope: string } | undefined
+      if (first === undefined) return undefined
+      const created = this.#db.prepare("INSERT INTO batches (installation_id, idempotency_key, envelope, state, created_at) VALUES (?, ?, ?, 'pending', ?) RETURNING *")
+        .get(installationId, `hpa-${randomUUID()}`, first.envelope, this.#clock()) as BatchRow
+      this.#db.prepare(`UPDATE records SET batch_id = ? WHERE id IN (
+        SELECT id FROM records WHERE installation_id = ? AND batch_id IS NULL AND envelope = ? ORDER BY id LIMIT ?)`)
+        .run(created.id, installationId, first.envelope, maxRecords)
+      return toBatch(created)
+    })()
+  }
+
+  /** The records of a batch, in order (the same every time: retries send the same body). */
+  batchRecords (batchId: number): OutboxRecord[] {
+    return (this.#db.prepare('SELECT id, record FROM records WHERE batch_id = ? ORDER BY id').all(batchId) as { id: number, record: string }[])
+      .map((r) => ({ id: r.id, json: r.record }))
+  }
+
+  /** The server acknowledged the batch: its records leave the outbox. */
+  acknowledge (batchId: number): number {
+    return this.#db.transaction(() => {
+      const removed = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM records WHERE batch_id = ?').get(batchId) as { n: number, b: number }
+      this.#db.prepare('DELETE FROM records WHERE batch_id = ?').run(batchId)
+      this.#db.prepare('DELETE FROM batches WHERE id = ?').run(batchId)
+      this.#bytes -= removed.b
+      this.#records -= removed.n
+      this.#add('uploaded', removed.n)
+      return removed.n
+    })()
+  }
+
+  /** A failed attempt that will be retried. */
+  recordFailure (batchId: number, status: number | null, error: string): void {
+    this.#db.prepare('UPDATE batches SET attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ?').run(status, error.slice(0, 500), batchId)
+  }
+
+  /** A permanent refusal (4xx other than 408/409/429): kept on disk, never sent again by itself. */
+  quarantine (batchId: number, status: number | null, error: string): void {
+    this.#db.prepare("UPDATE batches SET state = 'quarantined', attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ?").run(status, error.slice(0, 500), batchId)
+  }
+
+  /** Puts quarantined batches back in line (after the operator fixed the cause). */
+  releaseQuarantine (): number {
+    return this.#db.prepare("UPDATE batches SET state = 'pending', attempts = 0 WHERE state = 'quarantined'").run().changes
+  }
+
+  quarantined (): Batch[] {
+    return (this.#db.prepare("SELECT * FROM batches WHERE state = 'quarantined' ORDER BY id").all() as BatchRow[]).map(toBatch)
+  }
+
+  stats (): OutboxStats {
+    const b = this.#db.prepare(`SELECT
+      coalesce(sum(state = 'pending'), 0) AS pending,
+      coalesce(sum(state = 'quarantined'), 0) AS quarantined
+      FROM batches`).get() as { pending: number, quarantined: number }
+    const q = this.#db.prepare("SELECT count(*) AS n FROM records WHERE batch_id IN (SELECT id FROM batches WHERE state = 'quarantined')").get() as { n: number }
+    return {
+      records: this.#records,
+      bytes: this.#bytes,
+      pendingBatches: b.pending,
+      quarantinedBatches: b.quarantined,
+      quarantinedRecords: q.n,
+      dropped: this.#counter('dropped'),
+      uploaded: this.#counter('uploaded'),
+    }
+  }
+
+  close (): void {
+    this.#db.close()
+  }
+}

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { pino, type Logger } from 'pino'
+import { buildAgentApp } from './api/app.js'
+import type { AgentConfig } from './config.js'
+import { createAgentMetrics } from './metrics.js'
+import { ModelUpdater } from './model/updater.js'
+import { hashVerifier, type ModelVerifier } from './model/verify.js'
+import { Outbox } from './outbox/outbox.js'
+import { ServerClient } from './server-client.js'
+import { StateStore, TokenStore } from './state.js'
+import { Credentials } from './upload/credentials.js'
+import { Uploader } from './upload/uploader.js'
+
+export interface AgentServiceOptions {
+  readonly logger?: Logger
+  /** false: no HTTP request logs (tests). */
+  readonly httpLogs?: boolean
+  readonly verifier?: ModelVerifier
+  readonly clock?: () => number
+  /** The uploader's polling period (tests use a short one). */
+  readonly tickMs?: number
+}
+
+export interface AgentService {
+  readonly app: FastifyInstance
+  readonly outbox: Outbox
+  readonly uploader: Uploader
+  readonly updater: ModelUpdater
+  readonly state: StateStore
+  /** The local API's address once listening. */
+  readonly url: string
+  close (): Promise<void>
+}
+
+/** Wires the agent together and starts it: outbox, uploader, model updater, local API. */
+export async function startAgent (config: AgentConfig, options: AgentServiceOptions = {}): Promise<AgentService> {
+  const log = options.logger ?? pino({ level: config.LOG_LEVEL })
+  mkdirSync(config.AGENT_DATA_DIR, { recursive: true })
+  const state = new StateStore(config.AGENT_DATA_DIR)
+  if (config.AGENT_CONSENT && !state.get().consent.given) state.setConsent(true, config.AGENT_CONSENT_VERSION)
+  const tokens = new TokenStore(config.AGENT_DATA_DIR)
+  const outbox = new Outbox({ dir: join(config.AGENT_DATA_DIR, 'outbox'), maxBytes: config.AGENT_OUTBOX_MAX_BYTES, clock: options.clock })
+  const client = new ServerClient({ baseUrl: config.HEATPOOL_SERVER_URL, timeoutMs: config.AGENT_REQUEST_TIMEOUT_MS })
+  const metrics = createAgentMetrics(outbox)
+  const uploader = new Uploader(config, outbox, client, new Credentials(config, client, tokens, state), log.child({ part: 'uploader' }), {
+    uploaded: () => metrics.uploads.inc(),
+    retried: () => metrics.retries.inc(),
+    quarantined: () => metrics.quarantines.inc(),
+  }, options.clock, Math.random, options.tickMs)
+  const updater = new ModelUpdater(config, client, tokens, state, options.verifier ?? hashVerifier, log.child({ part: 'model' }), options.clock)
+  const app = await buildAgentApp({ config, outbox, uploader, updater, client, state, tokens, metrics, logger: options.httpLogs })
+  const url = await app.listen({ port: config.AGENT_PORT, host: config.AGENT_HOST })
+  uploader.start()
+  updater.start()
+  log.info({ url, server: config.HEATPOOL_SERVER_URL, consent: state.get().consent.given }, 'agent running')
+  return {
+    app,
+    outbox,
+    uploader,
+    updater,
+    state,
+    url,
+    async close () {
+      await app.close()
+      await uploader.stop()
+      updater.stop()
+      outbox.close()
+    },
+  }
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto'
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+
+/** Writes a file atomically: temp file, fsync, rename over the target, fsync the directory. */
+export function writeFileAtomic (path: string, data: string | Buffer, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true })
+  const tmp = `${path}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`
+  const fd = openSync(tmp, 'w', mode)
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, path)
+  const dir = openSync(dirname(path), 'r')
+  try {
+    fsyncSync(dir)
+  } finally {
+    closeSync(dir)
+  }
+}
+
+export interface AgentState {
+  /** This agent's own installation id: generated once, kept across restarts. */
+  readonly installationId: string
+  readonly consent: {
+    readonly given: boolean
+    readonly version: string | null
+    readonly changedAt: string | null
+  }
+  /** The installation the model updater and the local page speak for: the first one registered. */
+  readonly primaryInstallationId?: string
+}
+
+/** The agent's small persistent state (`state.json`), written atomically. */
+export class StateStore {
+  readonly #path: string
+  #state: AgentState
+
+  constructor (dataDir: string) {
+    this.#path = join(dataDir, 'state.json')
+    if (existsSync(this.#path)) {
+      this.#state = JSON.parse(readFileSync(this.#path, 'utf8')) as AgentState
+    } else {
+      this.#state = { installationId: randomUUID(), consent: { given: false, version: null, changedAt: null } }
+      writeFileAtomic(this.#path, JSON.stringify(this.#state, null, 2))
+    }
+  }
+
+  get (): AgentState {
+    return this.#state
+  }
+
+  /** Re-reads the file (a `heatpool-agent consent` command may have changed it). */
+  reload (): AgentState {
+    if (existsSync(this.#path)) this.#state = JSON.parse(readFileSync(this.#path, 'utf8')) as AgentState
+    return this.#state
+  }
+
+  setConsent (given: boolean, version: string, now = new Date()): AgentState {
+    return this.#write({ ...this.reload(), consent: { given, version, changedAt: now.toISOString() } })
+  }
+
+  /** Remembers the first installation registered as the primary one (later calls change nothing). */
+  notePrimary (installationId: string): AgentState {
+    const current = this.reload()
+    return current.primaryInstallationId === undefined ? this.#write({ ...current, primaryInstallationId: installationId }) : current
+  }
+
+  #write (state: AgentState): AgentState {
+    this.#state = state
+    writeFileAtomic(this.#path, JSON.stringify(state, null, 2))
+    return state
+  }
+}
+
+/**
+ * Installation tokens, one file each under `tokens/` (directory 0700, files 0600: readable by
+ * the agent's user only). The server keeps only their hashes, so a lost file means registering
+ * anew is refused: the operator must restore it or have the installation erased.
+ */
+export class TokenStore {
+  readonly #dir: string
+
+  constructor (dataDir: string) {
+    this.#dir = join(dataDir, 'tokens')
+    mkdirSync(this.#dir, { recursive: true, mode: 0o700 })
+    chmodSync(this.#dir, 0o700)
+  }
+
+  #file (installationId: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(installationId)) throw new Error(`BUG: not a canonical installation id: ${installationId}`)
+    return join(this.#dir, `${installationId}.token`)
+  }
+
+  get (installationId: string): string | undefined {
+    const file = this.#file(installationId)
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined
+  }
+
+  set (installationId: string, token: string): void {
+    writeFileAtomic(this.#file(installationId), `${token}\n`, 0o600)
+  }
+}

@@ -1,0 +1,219 @@
+import type { Logger } from 'pino'
+import type { AgentConfig } from '../config.js'
+import type { Batch, Outbox } from '../outbox/outbox.js'
+import type { ServerClient } from '../server-client.js'
+import { describeProblem, type Credential, type Credentials } from './credentials.js'
+import { backoffMs, classify, nextUploadAt, parseRetryAfter, uploadOffsetMs } from './policy.js'
+import { LogThrottle } from './throttle.js'
+
+export interface UploadResult {
+  readonly at: string
+  readonly installationId: string
+  readonly outcome: 'acknowledged' | 'retry' | 'auth' | 'quarantine' | 'no_credential'
+  readonly status: number | null
+  readonly records: number
+  readonly detail?: string
+}
+
+export interface UploaderHooks {
+  readonly uploaded?: (records: number) => void
+  readonly retried?: () => void
+  readonly quarantined?: () => void
+}
+
+interface InstallationState {
+  nextScheduled: number
+  retryAt: number
+  attempts: number
+  problem?: string
+}
+
+/**
+ * Sends the outbox to the server: per installation at its daily slot (a fixed random offset in
+ * AGENT_UPLOAD_INTERVAL), at once when AGENT_FLUSH_RECORDS wait or on `flush`. One batch at a
+ * time, oldest first; a failure stops that installation until its backoff (or Retry-After)
+ * ends, retrying forever; a permanent refusal quarantines the batch and the next goes out.
+ */
+export class Uploader {
+  readonly #perInstallation = new Map<string, InstallationState>()
+  readonly #throttle: LogThrottle
+  #lastResult: UploadResult | undefined
+  #running = false
+  #stopped = false
+  #wake: (() => void) | undefined
+  #flushRequested = false
+  #pass: Promise<void> | undefined
+
+  constructor (
+    private readonly config: AgentConfig,
+    private readonly outbox: Outbox,
+    private readonly client: ServerClient,
+    private readonly credentials: Credentials,
+    private readonly log: Logger,
+    private readonly hooks: UploaderHooks = {},
+    private readonly clock: () => number = Date.now,
+    private readonly random: () => number = Math.random,
+    private readonly tickMs = 1000,
+  ) {
+    this.#throttle = new LogThrottle(60_000, clock)
+  }
+
+  get lastResult (): UploadResult | undefined {
+    return this.#lastResult
+  }
+
+  /** Per installation: when it uploads next, and why it is waiting, if it is. */
+  schedule (): { installationId: string, nextScheduled: string, retryAt: string | null, attempts: number, problem: string | null }[] {
+    return [...this.#perInstallation].map(([id, s]) => ({
+      installationId: id,
+      nextScheduled: new Date(s.nextScheduled).toISOString(),
+      retryAt: s.retryAt > this.clock() ? new Date(s.retryAt).toISOString() : null,
+      attempts: s.attempts,
+      problem: s.problem ?? null,
+    }))
+  }
+
+  /** Starts the background loop. */
+  start (): void {
+    if (this.#running) return
+    this.#running = true
+    void this.#loop()
+  }
+
+  /** Stops the loop after the request in flight (its batch stays in the outbox if unanswered). */
+  async stop (): Promise<void> {
+    this.#stopped = true
+    this.#wake?.()
+    await this.#pass
+  }
+
+  /** Something arrived: check thresholds now rather than at the next tick. */
+  nudge (): void {
+    this.#wake?.()
+  }
+
+  /** Uploads everything that is not backing off, now; resolves when that pass is over. */
+  async flush (): Promise<UploadResult | undefined> {
+    this.#flushRequested = true
+    if (!this.#running) await this.#runPass()
+    else {
+      this.#wake?.()
+      // Wait for a pass that started after the request.
+      while (this.#flushRequested && !this.#stopped) await new Promise((r) => setTimeout(r, 20))
+      await this.#pass
+    }
+    return this.#lastResult
+  }
+
+  async #loop (): Promise<void> {
+    while (!this.#stopped) {
+      this.#pass = this.#runPass()
+      await this.#pass
+      if (this.#stopped) break
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.tickMs)
+        this.#wake = () => { clearTimeout(timer); resolve() }
+      })
+      this.#wake = undefined
+    }
+  }
+
+  #stateOf (installationId: string, now: number): InstallationState {
+    let s = this.#perInstallation.get(installationId)
+    if (s === undefined) {
+      const interval = this.config.AGENT_UPLOAD_INTERVAL * 1000
+      s = { nextScheduled: nextUploadAt(now, interval, uploadOffsetMs(installationId, interval)), retryAt: 0, attempts: 0 }
+      this.#perInstallation.set(installationId, s)
+    }
+    return s
+  }
+
+  async #runPass (): Promise<void> {
+    const forced = this.#flushRequested
+    this.#flushRequested = false
+    for (const installationId of this.outbox.installations()) {
+      if (this.#stopped) return
+      const now = this.clock()
+      const s = this.#stateOf(installationId, now)
+      if (s.retryAt > now) continue
+      const due = forced || now >= s.nextScheduled || s.attempts > 0 || this.outbox.waiting(installationId) >= this.config.AGENT_FLUSH_RECORDS
+      if (!due) continue
+      await this.#uploadInstallation(installationId, s)
+    }
+  }
+
+  async #uploadInstallation (installationId: string, s: InstallationState): Promise<void> {
+    const first = this.outbox.nextBatch(installationId, this.config.AGENT_BATCH_RECORDS)
+    if (first === undefined) return
+    const credential = await this.credentials.for(installationId, first.envelope.heatpump_model ?? null)
+    if ('problem' in credential) {
+      s.problem = credential.problem
+      if (credential.problem !== 'no_consent') this.#backOff(installationId, s, null, describeProblem(credential))
+      this.#lastResult = { at: new Date(this.clock()).toISOString(), installationId, outcome: 'no_credential', status: null, records: 0, detail: describeProblem(credential) }
+      return
+    }
+    s.problem = undefined
+    let batch: Batch | undefined = first
+    while (batch !== undefined && !this.#stopped) {
+      if (!await this.#send(installationId, s, batch, credential)) return
+      batch = this.outbox.nextBatch(installationId, this.config.AGENT_BATCH_RECORDS)
+    }
+    const interval = this.config.AGENT_UPLOAD_INTERVAL * 1000
+    s.nextScheduled = nextUploadAt(this.clock(), interval, uploadOffsetMs(installationId, interval))
+  }
+
+  /** Sends one batch; false when this installation must wait (backoff). */
+  async #send (installationId: string, s: InstallationState, batch: Batch, credential: Credential): Promise<boolean> {
+    const records = this.outbox.batchRecords(batch.id)
+    const body = batchBody(installationId, batch, records.map((r) => r.json))
+    const answer = await this.client.submit(body, credential.kind === 'none' ? '' : credential.token, batch.idempotencyKey)
+    const outcome = classify(answer.status)
+    const detail = answer.error ?? describe(answer.body)
+    const at = new Date(this.clock()).toISOString()
+    this.#lastResult = { at, installationId, outcome, status: answer.status, records: records.length, ...(outcome === 'acknowledged' ? {} : { detail }) }
+    switch (outcome) {
+      case 'acknowledged':
+        this.outbox.acknowledge(batch.id)
+        s.attempts = 0
+        this.hooks.uploaded?.(records.length)
+        return true
+      case 'quarantine':
+        this.outbox.quarantine(batch.id, answer.status, detail)
+        this.hooks.quarantined?.()
+        this.log.warn({ installation: installationId, batch: batch.id, status: answer.status, detail }, 'batch refused by the server: quarantined')
+        return true
+      default: {
+        this.outbox.recordFailure(batch.id, answer.status, detail)
+        this.hooks.retried?.()
+        this.#backOff(installationId, s, parseRetryAfter(answer.headers?.get('retry-after') ?? null, this.clock()), detail, answer.status)
+        return false
+      }
+    }
+  }
+
+  #backOff (installationId: string, s: InstallationState, retryAfterMs: number | null, detail: string, status: number | null = null): void {
+    const delay = backoffMs(s.attempts, this.config.AGENT_RETRY_MIN_MS, this.config.AGENT_RETRY_MAX_MS, retryAfterMs, this.random())
+    s.attempts++
+    s.retryAt = this.clock() + delay
+    const key = `retry:${installationId}`
+    if (this.#throttle.allow(key)) {
+      this.log.warn({ installation: installationId, status, detail, retryInMs: delay, attempts: s.attempts, suppressed: this.#throttle.suppressed(key) }, 'cannot upload batch: will retry')
+    }
+  }
+}
+
+/** The request body of a batch: the envelope, the installation, and the records exactly as received. */
+export function batchBody (installationId: string, batch: Batch, records: readonly string[]): string {
+  const e = batch.envelope
+  let head = `{"installation_id":${JSON.stringify(installationId)},"heatpump_model":${JSON.stringify(e.heatpump_model ?? null)},"version":${JSON.stringify(e.version ?? null)}`
+  if (e.data_version != null) head += `,"data_version":${JSON.stringify(e.data_version)}`
+  return `${head},"data":[${records.join(',')}]}`
+}
+
+function describe (body: unknown): string {
+  if (body !== null && typeof body === 'object') {
+    const b = body as { code?: unknown, detail?: unknown }
+    if (typeof b.detail === 'string') return typeof b.code === 'string' ? `${b.code}: ${b.detail}` : b.detail
+  }
+  return typeof body === 'string' ? body.slice(0, 200) : ''
+}
