@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import Type, { type Static } from 'typebox'
-import Value from 'typebox/value'
+import { ConfigurationError, readConfiguration } from '@heatpool/protocol'
 
 /**
  * The agent's one configuration schema: environment variables, optionally a JSON file
@@ -28,27 +28,11 @@ export const AgentConfigSchema = Type.Object({
 
 export type AgentConfig = Static<typeof AgentConfigSchema>
 
-export class AgentConfigError extends Error {
-  override readonly name = 'AgentConfigError'
-}
+export { ConfigurationError as AgentConfigError } from '@heatpool/protocol'
 
-/** Reads, converts, defaults and validates; throws AgentConfigError naming every bad key. */
+/** Reads, converts, defaults and validates (environment over file); throws naming every bad key. */
 export function loadAgentConfig (env: Readonly<Record<string, string | undefined>>, file?: Readonly<Record<string, unknown>>): AgentConfig {
-  const raw: Record<string, unknown> = {}
-  for (const key of Object.keys(AgentConfigSchema.properties)) {
-    const value = env[key] ?? file?.[key]
-    if (value !== undefined) raw[key] = value
-  }
-  const converted = Value.Default(AgentConfigSchema, Value.Convert(AgentConfigSchema, raw))
-  if (!Value.Check(AgentConfigSchema, converted)) {
-    const problems = new Map<string, string>()
-    for (const e of Value.Errors(AgentConfigSchema, converted)) {
-      const key = e.instancePath.replace(/^\//, '') || '(config)'
-      if (!problems.has(key)) problems.set(key, `${key}=${JSON.stringify(raw[key] ?? null)}: ${e.message}`)
-    }
-    throw new AgentConfigError(`cannot load agent configuration: ${[...problems.values()].join('; ')}`)
-  }
-  const config = converted as AgentConfig
+  const config = readConfiguration(AgentConfigSchema, file === undefined ? [env] : [env, file], 'agent configuration', file)
   return { ...config, HEATPOOL_SERVER_URL: config.HEATPOOL_SERVER_URL.replace(/\/+$/, '') }
 }
 
@@ -57,11 +41,11 @@ export function agentConfigFromProcess (): AgentConfig {
   const path = process.env.AGENT_CONFIG
   let file: Record<string, unknown> | undefined
   if (path !== undefined && path !== '') {
-    if (!existsSync(path)) throw new AgentConfigError(`cannot load agent configuration: AGENT_CONFIG file ${JSON.stringify(path)} does not exist`)
+    if (!existsSync(path)) throw new ConfigurationError(`cannot load agent configuration: AGENT_CONFIG file ${JSON.stringify(path)} does not exist`)
     try {
       file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
     } catch (err) {
-      throw new AgentConfigError(`cannot load agent configuration: ${path} is not JSON: ${(err as Error).message}`)
+      throw new ConfigurationError(`cannot load agent configuration: ${path} is not JSON: ${(err as Error).message}`)
     }
   }
   return loadAgentConfig(process.env, file)

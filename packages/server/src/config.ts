@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import Type, { type Static } from 'typebox'
-import Value from 'typebox/value'
+import { readConfiguration } from '@heatpool/protocol'
 
 /**
  * The server's one configuration schema. Every key is an environment variable with a default
@@ -42,9 +42,7 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-}
+export { ConfigurationError as ConfigError } from '@heatpool/protocol'
 
 /**
  * Reads the configuration from `env` (unknown variables are ignored), converts strings to their
@@ -52,28 +50,7 @@ export class ConfigError extends Error {
  * with a bad configuration must not start.
  */
 export function loadConfig (env: Readonly<Record<string, string | undefined>>): Config {
-  const raw: Record<string, unknown> = {}
-  for (const key of Object.keys(ConfigSchema.properties)) {
-    const value = env[key]
-    if (value !== undefined) raw[key] = value
-  }
-  const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw))
-  if (!Value.Check(ConfigSchema, converted)) {
-    const problems = new Map<string, string>()
-    for (const e of Value.Errors(ConfigSchema, converted)) {
-      const key = e.instancePath.replace(/^\//, '') || '(config)'
-      if (problems.has(key)) continue
-      const allowed = allowedValues(key)
-      problems.set(key, `${key}=${JSON.stringify(raw[key] ?? null)}: ${allowed ? `must be one of ${allowed}` : e.message}`)
-    }
-    throw new ConfigError(`cannot load configuration: ${[...problems.values()].join('; ')}`)
-  }
-  return converted as Config
-}
-
-function allowedValues (key: string): string | undefined {
-  const schema = (ConfigSchema.properties as Record<string, { anyOf?: { const?: unknown }[] }>)[key]
-  return schema?.anyOf?.map((s) => String(s.const)).join(', ')
+  return readConfiguration(ConfigSchema, [env], 'configuration')
 }
 
 /** Loads `.env` from the working directory into `process.env` if it exists (existing variables win). */

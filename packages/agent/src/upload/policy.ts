@@ -16,6 +16,9 @@ export function classify (status: number | null): Outcome {
   return 'quarantine'
 }
 
+/** The longest Retry-After honoured: a server (or proxy) asking for more must not stall an installation for good. */
+export const MAX_RETRY_AFTER_MS = 24 * 3_600_000
+
 /**
  * Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and
  * Jitter"): a uniform delay in [0, min(max, min × 2^attempt)], never less than the server's
@@ -24,7 +27,7 @@ export function classify (status: number | null): Outcome {
 export function backoffMs (attempt: number, minMs: number, maxMs: number, retryAfterMs: number | null, random: number): number {
   const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30))
   const jittered = Math.floor(random * ceiling)
-  return Math.max(jittered, retryAfterMs ?? 0)
+  return Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS))
 }
 
 /** `Retry-After` in ms: delta-seconds or an HTTP date; null when absent or unreadable. */
@@ -32,7 +35,7 @@ export function parseRetryAfter (header: string | null, nowMs: number): number |
   if (header === null || header.trim() === '') return null
   const text = header.trim()
   if (/^\d+$/.test(text)) return Number(text) * 1000
-  const date = Date.parse(text)
+  const date = /^[a-z]{3,9}, \d{2}[ -][a-z]{3}[ -]\d{2}(?:\d{2})? \d{2}:\d{2}:\d{2} gmt$/i.test(text) ? Date.parse(text) : NaN
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs)
 }
 

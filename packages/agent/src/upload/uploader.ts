@@ -3,7 +3,7 @@ import type { AgentConfig } from '../config.js'
 import type { Batch, Outbox } from '../outbox/outbox.js'
 import type { ServerClient } from '../server-client.js'
 import { describeProblem, type Credential, type Credentials } from './credentials.js'
-import { backoffMs, classify, nextUploadAt, parseRetryAfter, uploadOffsetMs } from './policy.js'
+import { backoffMs, classify, MAX_RETRY_AFTER_MS, nextUploadAt, parseRetryAfter, uploadOffsetMs } from './policy.js'
 import { LogThrottle } from './throttle.js'
 
 export interface UploadResult {
@@ -23,7 +23,10 @@ export interface UploaderHooks {
 
 interface InstallationState {
   nextScheduled: number
+  /** Our own backoff: a manual flush may cut it short. */
   retryAt: number
+  /** The server's Retry-After: honoured even by a manual flush. */
+  notBefore: number
   attempts: number
   problem?: string
 }
@@ -67,7 +70,7 @@ export class Uploader {
     return [...this.#perInstallation].map(([id, s]) => ({
       installationId: id,
       nextScheduled: new Date(s.nextScheduled).toISOString(),
-      retryAt: s.retryAt > this.clock() ? new Date(s.retryAt).toISOString() : null,
+      retryAt: Math.max(s.retryAt, s.notBefore) > this.clock() ? new Date(Math.max(s.retryAt, s.notBefore)).toISOString() : null,
       attempts: s.attempts,
       problem: s.problem ?? null,
     }))
@@ -92,7 +95,10 @@ export class Uploader {
     this.#wake?.()
   }
 
-  /** Uploads everything that is not backing off, now; resolves when that pass is over. */
+  /**
+   * Uploads everything now, cutting our own backoff short but never the server's Retry-After;
+   * resolves when that pass is over.
+   */
   async flush (): Promise<UploadResult | undefined> {
     this.#flushRequested = true
     if (!this.#running) await this.#runPass()
@@ -122,7 +128,7 @@ export class Uploader {
     let s = this.#perInstallation.get(installationId)
     if (s === undefined) {
       const interval = this.config.AGENT_UPLOAD_INTERVAL * 1000
-      s = { nextScheduled: nextUploadAt(now, interval, uploadOffsetMs(installationId, interval)), retryAt: 0, attempts: 0 }
+      s = { nextScheduled: nextUploadAt(now, interval, uploadOffsetMs(installationId, interval)), retryAt: 0, notBefore: 0, attempts: 0 }
       this.#perInstallation.set(installationId, s)
     }
     return s
@@ -135,7 +141,7 @@ export class Uploader {
       if (this.#stopped) return
       const now = this.clock()
       const s = this.#stateOf(installationId, now)
-      if (s.retryAt > now) continue
+      if (s.notBefore > now || (s.retryAt > now && !forced)) continue
       const due = forced || now >= s.nextScheduled || s.attempts > 0 || this.outbox.waiting(installationId) >= this.config.AGENT_FLUSH_RECORDS
       if (!due) continue
       await this.#uploadInstallation(installationId, s)
@@ -195,6 +201,7 @@ export class Uploader {
     const delay = backoffMs(s.attempts, this.config.AGENT_RETRY_MIN_MS, this.config.AGENT_RETRY_MAX_MS, retryAfterMs, this.random())
     s.attempts++
     s.retryAt = this.clock() + delay
+    s.notBefore = retryAfterMs === null ? 0 : this.clock() + Math.min(retryAfterMs, MAX_RETRY_AFTER_MS)
     const key = `retry:${installationId}`
     if (this.#throttle.allow(key)) {
       this.log.warn({ installation: installationId, status, detail, retryInMs: delay, attempts: s.attempts, suppressed: this.#throttle.suppressed(key) }, 'cannot upload batch: will retry')

@@ -99,6 +99,6 @@ describe('the server process', () => {
   it('refuses to start with a bad configuration and says why', () => {
     const res = spawnSync(process.execPath, [SERVER_ENTRY], { env: { PATH: process.env.PATH, PORT: 'eighty', SQLITE_SYNCHRONOUS: 'off' }, encoding: 'utf8' })
     expect(res.status).toBe(1)
-    expect(res.stderr).toContain('cannot load configuration: PORT="eighty": must be integer; SQLITE_SYNCHRONOUS="off": must be one of full, normal')
+    expect(res.stderr).toContain('cannot load configuration: PORT="eighty": must be a whole number; SQLITE_SYNCHRONOUS="off": must be one of full, normal')
   })
 })

@@ -69,3 +69,16 @@ describe('OpenAPI', () => {
     expect(res.json()).toMatchObject({ code: 'HP_ERR_NOT_FOUND' })
   })
 })
+
+describe('configuration', () => {
+  it.each([
+    [{ PORT: '' }, 'PORT="": must be a whole number'],
+    [{ PORT: '8000.5' }, 'PORT="8000.5": must be a whole number'],
+    [{ BODY_LIMIT_MB: 'lots' }, 'BODY_LIMIT_MB="lots": must be a number'],
+    [{ LEGACY_OPEN_INGEST: 'yes' }, 'LEGACY_OPEN_INGEST="yes": must be true or false'],
+    [{ K_ANONYMITY: '2' }, 'K_ANONYMITY="2"'],
+  ])('refuses %j instead of guessing', async (env, message) => {
+    const { loadConfig } = await import('../../src/config.js')
+    expect(() => loadConfig(env)).toThrow(message)
+  })
+})

@@ -1,0 +1,162 @@
+import { execFile, execFileSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { pino } from 'pino'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { loadAgentConfig } from '../../src/config.js'
+import { startAgent } from '../../src/service.js'
+import { FakeServer, REGISTER } from './support/fake-server.js'
+import { deadUrl } from './support/real-server.js'
+import { onCleanup, tempDir } from './support/rig.js'
+
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url))
+const AGENT = join(REPO, 'packages/agent')
+const MAIN = join(AGENT, 'dist/cli/main.js')
+
+/** The newest modification time of the agent's sources (tests excluded). */
+function newestSource (dir = join(AGENT, 'src')): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path))
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+beforeAll(() => {
+  // tsc -b rewrites only what changed; its build info says when it last built.
+  const built = join(AGENT, 'dist/.tsbuildinfo')
+  if (!existsSync(MAIN) || !existsSync(built) || statSync(built).mtimeMs < newestSource()) {
+    execFileSync('npx', ['tsc', '-b', 'packages/agent'], { cwd: REPO, stdio: 'pipe' })
+  }
+})
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs the CLI as a user would, with only the given environment (plus PATH). Never blocks the event loop. */
+function cli (args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr })
+    })
+  })
+}
+
+const servers: FakeServer[] = []
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close()
+})
+
+describe('heatpool-agent CLI', () => {
+  it('with no command: usage on stdout, exit 2', async () => {
+    const run = await cli([])
+    expect(run.code).toBe(2)
+    expect(run.stdout).toMatch(/^Usage: heatpool-agent <command>/)
+    for (const command of ['run', 'status', 'flush', 'check-model', 'register', 'consent on\\|off']) expect(run.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'))
+  })
+
+  it('--help: usage, exit 0', async () => {
+    const run = await cli(['--help'])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^Usage: heatpool-agent <command>/)
+  })
+
+  it.each([
+    [['frobnicate'], /^cannot run `frobnicate`: unknown command/],
+    [['consent'], /^cannot set consent: say `consent on` or `consent off`/],
+    [['consent', 'maybe'], /^cannot set consent/],
+  ])('%j: an error and the usage on stderr, exit 2', async (args, message) => {
+    const run = await cli(args, { AGENT_DATA_DIR: tempDir() })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(message)
+    expect(run.stderr).toContain('Usage: heatpool-agent <command>')
+  })
+
+  it('consent on / off writes state.json (private) and keeps the installation id', async () => {
+    const dir = tempDir()
+    const on = await cli(['consent', 'on'], { AGENT_DATA_DIR: dir, AGENT_CONSENT_VERSION: '2026-11-b' })
+    expect(on.code).toBe(0)
+    expect(JSON.parse(on.stdout)).toMatchObject({ consent: { given: true, version: '2026-11-b' } })
+    const path = join(dir, 'state.json')
+    const state = JSON.parse(readFileSync(path, 'utf8')) as { installationId: string, consent: { given: boolean, version: string, changedAt: string } }
+    expect(state.installationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(state.consent).toMatchObject({ given: true, version: '2026-11-b' })
+    expect(Math.abs(Date.parse(state.consent.changedAt) - Date.now())).toBeLessThan(60_000)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+
+    const off = await cli(['consent', 'off'], { AGENT_DATA_DIR: dir })
+    expect(off.code).toBe(0)
+    const after = JSON.parse(readFileSync(path, 'utf8')) as typeof state
+    expect(after.consent.given).toBe(false)
+    expect(after.installationId).toBe(state.installationId)
+  })
+
+  it('reads the AGENT_CONFIG file', async () => {
+    const dir = tempDir()
+    const config = join(dir, 'agent.json')
+    writeFileSync(config, JSON.stringify({ AGENT_DATA_DIR: join(dir, 'data'), AGENT_CONSENT_VERSION: 'from-file' }))
+    const run = await cli(['consent', 'on'], { AGENT_CONFIG: config })
+    expect(run.code).toBe(0)
+    expect(JSON.parse(readFileSync(join(dir, 'data', 'state.json'), 'utf8'))).toMatchObject({ consent: { given: true, version: 'from-file' } })
+  })
+
+  it('status with no agent running: exit 1, "cannot reach the agent"', async () => {
+    const port = new URL(await deadUrl()).port
+    const run = await cli(['status'], { AGENT_PORT: port, AGENT_DATA_DIR: tempDir() })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(new RegExp(`^cannot reach the agent at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED \\(is \`heatpool-agent run\` running\\?\\)`))
+    expect(run.stdout).toBe('')
+  })
+
+  it('a bad configuration: exit 1 naming the key', async () => {
+    const run = await cli(['status'], { AGENT_PORT: 'eighty' })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/^cannot load agent configuration: AGENT_PORT="eighty"/)
+  })
+
+  it('status and flush against a running agent', async () => {
+    const server = await FakeServer.start()
+    servers.push(server)
+    const dir = tempDir()
+    const agent = await startAgent(loadAgentConfig({ HEATPOOL_SERVER_URL: server.url, AGENT_PORT: '0', AGENT_DATA_DIR: dir, AGENT_MODEL_CHECK_INTERVAL: '0', AGENT_CONSENT: 'true' }), { httpLogs: false, logger: pino({ level: 'silent' }), tickMs: 50 })
+    onCleanup(() => agent.close())
+    const id = randomUUID()
+    await fetch(`${agent.url}/api/v1/submit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ installation_id: id, data: [{ timestamp: 1_790_000_000, temp_outside: 3 }] }) })
+    const env = { AGENT_PORT: new URL(agent.url).port, AGENT_DATA_DIR: dir }
+
+    const status = await cli(['status'], env)
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout)).toMatchObject({ consent: { given: true }, outbox: { records: 1 }, installation_id: agent.state.get().installationId })
+
+    const flush = await cli(['flush'], env)
+    expect(flush.code).toBe(0)
+    expect(JSON.parse(flush.stdout)).toMatchObject({ last_upload: { installationId: id, outcome: 'acknowledged', records: 1 }, outbox: { records: 0, uploaded: 1 } })
+  })
+
+  it('register: refused without consent; with consent registers the agent\'s own installation', async () => {
+    const server = await FakeServer.start()
+    servers.push(server)
+    const dir = tempDir()
+    const env = { HEATPOOL_SERVER_URL: server.url, AGENT_DATA_DIR: dir, AGENT_HEATPUMP_MODEL: 'AERO SLM' }
+    const refused = await cli(['register'], env)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^cannot register installation [0-9a-f-]{36}: no consent given/)
+    expect(server.requests).toEqual([])
+
+    expect((await cli(['consent', 'on'], env)).code).toBe(0)
+    const run = await cli(['register'], env)
+    expect(run.code).toBe(0)
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { installationId: string, primaryInstallationId: string }
+    expect(JSON.parse(run.stdout)).toEqual({ installation_id: state.installationId, registered: true, credential: 'token' })
+    expect(state.primaryInstallationId).toBe(state.installationId)
+    expect(server.seen(REGISTER).map((r) => r.json)).toEqual([{ installation_id: state.installationId, consent_version: '2026-11', heatpump_model: 'AERO SLM' }])
+    expect(statSync(join(dir, 'tokens', `${state.installationId}.token`)).mode & 0o777).toBe(0o600)
+  })
+})
