@@ -38,6 +38,19 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Real server and agent processes from the built dist, on loopback (e2e/processes.ts).
+        test: {
+          name: 'e2e',
+          root: here('./e2e'),
+          include: ['**/*.test.ts'],
+          globalSetup: [here('./e2e/global-setup.ts')],
+          // One file at a time: each starts several processes and times their behaviour.
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 })

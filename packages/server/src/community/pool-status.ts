@@ -5,6 +5,7 @@ import { DAY_MS, utcDay } from '../ledger/contribution.js'
 import { activeInstallations, samplesSince } from '../store/pool.js'
 import type { Database } from '../store/schema.js'
 import { POOL_READY, poolBuilding } from './pool-messages.js'
+import { RefreshingCache } from './refreshing-cache.js'
 
 /** Upstream's pool window: `[30d]`. */
 export const POOL_WINDOW_DAYS = 30
@@ -35,36 +36,40 @@ export function describePool (counts: PoolCounts, modelsAvailable: string[], con
 }
 
 /**
- * The pool status from the ledger (two indexed reads), served from memory for
- * PUBLIC_CACHE_SECONDS: it is public and upstream's uncached 30-day scans were a DoS vector
- * (upstream.md §8 X3).
+ * The pool status from the ledger (two indexed reads), served from a refreshing cache
+ * (PUBLIC_CACHE_SECONDS): it is public, and upstream's uncached 30-day scans were a DoS vector
+ * (upstream.md §8 X3). The count of active installations grows with the pool, so requests
+ * never wait for it once a first value exists (docs/BENCHMARKS.md, read API).
  */
 export class PoolStatusService {
-  #cached: { value: DataPool, until: number } | undefined
+  readonly #cache: RefreshingCache<DataPool>
 
   constructor (
     private readonly db: Kysely<Database>,
     private readonly models: { modelsAvailable (): Promise<string[]> },
     private readonly config: Config,
     private readonly clock: () => number,
-  ) {}
+    onRefreshError: (err: unknown) => void = () => {},
+  ) {
+    this.#cache = new RefreshingCache(config.PUBLIC_CACHE_SECONDS * 1000, clock, 1, undefined, onRefreshError)
+  }
 
-  async get (): Promise<DataPool> {
-    const now = this.clock()
-    if (this.#cached !== undefined && now < this.#cached.until) return this.#cached.value
-    const since = now - POOL_WINDOW_DAYS * DAY_MS
+  get (): Promise<DataPool> {
+    return this.#cache.get('pool', () => this.#compute())
+  }
+
+  async #compute (): Promise<DataPool> {
+    const since = this.clock() - POOL_WINDOW_DAYS * DAY_MS
     const [installations, dataPoints, names] = await Promise.all([
       activeInstallations(this.db, since),
       samplesSince(this.db, utcDay(since)),
       this.models.modelsAvailable(),
     ])
-    const value = describePool({ installations, dataPoints }, names, this.config)
-    this.#cached = { value, until: now + this.config.PUBLIC_CACHE_SECONDS * 1000 }
-    return value
+    return describePool({ installations, dataPoints }, names, this.config)
   }
 
   /** Forget the cached status (after an erasure or a model change). */
   invalidate (): void {
-    this.#cached = undefined
+    this.#cache.clear()
   }
 }

@@ -10,5 +10,5 @@ declare module 'fastify' {
 }
 
 export default fp(async function communityPlugin (app: FastifyInstance) {
-  app.decorate('poolStatus', new PoolStatusService(app.store.db, app.models, app.config, app.clock))
+  app.decorate('poolStatus', new PoolStatusService(app.store.db, app.models, app.config, app.clock, (err) => app.log.error({ err }, 'cannot refresh the pool status')))
 }, { name: 'community', dependencies: ['core', 'models'] })

@@ -62,6 +62,9 @@ describe('GET /api/v1/pool/status', () => {
     await t.submit(v1Payload(a.id, minutes(t.clock.ms, 5)), a.token)
     expect((await t.inject({ method: 'GET', url: '/api/v1/pool/status' })).json().total_installations).toBe(0)
     t.clock.advance(10_001)
+    // Stale now: answered from memory once more while one refresh runs, then fresh.
+    expect((await t.inject({ method: 'GET', url: '/api/v1/pool/status' })).json().total_installations).toBe(0)
+    await new Promise((r) => setTimeout(r, 20))
     expect((await t.inject({ method: 'GET', url: '/api/v1/pool/status' })).json().total_installations).toBe(1)
   })
 

@@ -1,6 +1,7 @@
 import { AveragesQuerySchema, AveragesSchema, ErrorResponseSchema, parseHeatPumpModel, type Averages } from '@heatpool/protocol'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { activeMembers, groupStat, groupWindowSums, resolveCommunityMetric, type WindowName } from '../../community/averages.js'
+import { activeMembers, COMMUNITY_METRICS, groupStat, groupWindowSums, resolveCommunityMetric, type CommunityMetric, type WindowName } from '../../community/averages.js'
+import { RefreshingCache } from '../../community/refreshing-cache.js'
 import { HttpError, httpError } from '../../errors.js'
 
 const METRIC_NAME = /^[a-zA-Z0-9_]+$/
@@ -14,7 +15,10 @@ const CACHE_ENTRIES = 512
  * see every group).
  */
 const averagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const cache = new Map<string, { value: Averages, until: number }>()
+  // One entry per group, window and audience, holding every community metric: the requested
+  // names only pick from it, so varying them cannot force recomputations.
+  const cache = new RefreshingCache<GroupFigures>(app.config.PUBLIC_CACHE_SECONDS * 1000, app.clock, CACHE_ENTRIES, undefined,
+    (err) => app.log.error({ err }, 'cannot refresh community averages'))
 
   app.get('/api/v1/community/averages', {
     onRequest: [app.ipRateLimit, async (request) => {
@@ -41,37 +45,43 @@ const averagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!METRIC_NAME.test(name)) throw httpError('HP_ERR_INVALID_METRIC', `Invalid metric name: ${name}`)
     }
     const admin = principal.kind === 'admin'
-    const cacheKey = JSON.stringify([model.key, window, names, admin])
-    const now = app.clock()
-    const hit = cache.get(cacheKey)
-    if (hit !== undefined && now < hit.until) return { ...hit.value, model: query.model }
-
-    const value = await compute(model.key, window, names, admin, now)
-    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value as string)
-    cache.set(cacheKey, { value, until: now + app.config.PUBLIC_CACHE_SECONDS * 1000 })
-    return { ...value, model: query.model }
-  })
-
-  async function compute (modelKey: string | null, window: WindowName, names: string[], admin: boolean, now: number): Promise<Averages> {
     const unknown = names.filter((n) => resolveCommunityMetric(n) === undefined)
-    const base = { model: '', window, metrics: {}, ...(unknown.length > 0 ? { unknown_metrics: unknown } : {}) }
-    if (modelKey === null) {
-      return { ...base, sample_size: 0, heat_pumps: 0, reason: 'no comparison group: the heat-pump model is unknown' }
+    const base = { model: query.model, window, ...(unknown.length > 0 ? { unknown_metrics: unknown } : {}) }
+    if (model.key === null) {
+      return { ...base, metrics: {}, sample_size: 0, heat_pumps: 0, reason: 'no comparison group: the heat-pump model is unknown' }
     }
-    const members = activeMembers(await groupWindowSums(app.store.db, modelKey, window, now))
-    const k = app.config.K_ANONYMITY
-    if (members.installations < k && !admin) {
-      return { ...base, sample_size: members.installations, heat_pumps: members.heatPumps.length, reason: `fewer than ${k} installations in this group: no figures are published` }
-    }
+    const modelKey = model.key
+    const group = await cache.get(JSON.stringify([modelKey, window, admin]), () => figures(modelKey, window, admin))
     const metrics: Averages['metrics'] = {}
     for (const name of names) {
       const metric = resolveCommunityMetric(name)
-      if (metric === undefined) continue
-      const stat = groupStat(metric, members.heatPumps)
-      if (stat !== undefined) metrics[name] = { avg: stat.avg, min: stat.min, max: stat.max }
+      const stat = metric === undefined ? undefined : group.stats[metric]
+      if (stat !== undefined) metrics[name] = stat
     }
-    return { ...base, metrics, sample_size: members.installations, heat_pumps: members.heatPumps.length }
+    return { ...base, metrics, sample_size: group.installations, heat_pumps: group.heatPumps, ...(group.reason === undefined ? {} : { reason: group.reason }) }
+  })
+
+  async function figures (modelKey: string, window: WindowName, admin: boolean): Promise<GroupFigures> {
+    const members = activeMembers(await groupWindowSums(app.store.db, modelKey, window, app.clock()))
+    const k = app.config.K_ANONYMITY
+    const counts = { installations: members.installations, heatPumps: members.heatPumps.length }
+    if (members.installations < k && !admin) {
+      return { ...counts, stats: {}, reason: `fewer than ${k} installations in this group: no figures are published` }
+    }
+    const stats: GroupFigures['stats'] = {}
+    for (const metric of COMMUNITY_METRICS) {
+      const stat = groupStat(metric, members.heatPumps)
+      if (stat !== undefined) stats[metric] = { avg: stat.avg, min: stat.min, max: stat.max }
+    }
+    return { ...counts, stats }
   }
+}
+
+interface GroupFigures {
+  readonly installations: number
+  readonly heatPumps: number
+  readonly stats: Partial<Record<CommunityMetric, { avg: number, min: number, max: number }>>
+  readonly reason?: string
 }
 
 export default averagesRoutes
