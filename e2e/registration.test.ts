@@ -1,8 +1,7 @@
-// Registration is the one exchange the agent cannot repeat: the server makes the token, shows
-// it once and keeps only its hash. If its answer is lost — the connection drops, the request
-// times out, or the agent is killed before the token file is written — the server has the
-// installation registered and refuses every later registration with 409, and the agent has no
-// token: nothing of that installation can ever be uploaded.
+// Registration used to be the one exchange the agent could not repeat: the server made the
+// token, showed it once and kept only its hash, so a lost answer left the installation
+// registered on the server (409 ever after) and the agent without a token. Now the agent
+// proposes its own token, saved before asking, and a repeat with it is answered 200 again.
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { chunksOf, loggerRecords, relayChunk } from './logger.js'
@@ -50,15 +49,7 @@ describe('agent registration across processes', () => {
     cleanupAll()
   })
 
-  // BUG (reported with issue 4). `.fails` passes only while the agent ends in the known stuck
-  // state (409 `registration_refused` for good); any other failure is printed and returned, so
-  // `.fails` turns red and shows it. Drop `.fails` once the bug is fixed.
-  it.fails('BUG: uploads after the answer to its registration was lost', async () => {
-    try {
-      await lostRegistrationAnswer()
-    } catch (err) {
-      if (String(err).includes("expected 'registration_refused' to be null")) throw err
-      console.error('registration test failed for another reason than the known bug:', err)
-    }
+  it('uploads after the answer to its registration was lost', async () => {
+    await lostRegistrationAnswer()
   })
 })

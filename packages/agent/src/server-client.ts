@@ -42,10 +42,10 @@ export class ServerClient {
   }
 
   /** Registers an installation (`POST /api/v2/installations`). */
-  register (installationId: string, consentVersion: string, heatpumpModel: string | null): Promise<ServerAnswer> {
+  register (installationId: string, consentVersion: string, heatpumpModel: string | null, token: string): Promise<ServerAnswer> {
     return this.#request('POST', '/api/v2/installations', {
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ installation_id: installationId, consent_version: consentVersion, ...(heatpumpModel ? { heatpump_model: heatpumpModel } : {}) }),
+      body: JSON.stringify({ installation_id: installationId, consent_version: consentVersion, token, ...(heatpumpModel ? { heatpump_model: heatpumpModel } : {}) }),
     })
   }
 

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 
 /** Writes a file atomically: temp file, fsync, rename over the target, fsync the directory. */
@@ -102,5 +102,24 @@ export class TokenStore {
 
   set (installationId: string, token: string): void {
     writeFileAtomic(this.#file(installationId), `${token}\n`, 0o600)
+  }
+
+  /**
+   * The token proposed to the server for an installation not yet confirmed: generated once and
+   * saved before the first registration request, so a retry after a lost answer repeats it and
+   * the server recognises the registration as ours.
+   */
+  proposal (installationId: string): string {
+    const file = `${this.#file(installationId)}.pending`
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+    const token = `hpi_${randomBytes(32).toString('base64url')}`
+    writeFileAtomic(file, `${token}\n`, 0o600)
+    return token
+  }
+
+  /** The server accepted the proposed token: it becomes the installation's token. */
+  confirm (installationId: string, token: string): void {
+    this.set(installationId, token)
+    rmSync(`${this.#file(installationId)}.pending`, { force: true })
   }
 }

@@ -46,10 +46,11 @@ export class Credentials {
     if (token !== undefined) return { kind: 'token', token }
 
     const version = consent.version ?? this.config.AGENT_CONSENT_VERSION
-    const answer = await this.client.register(installationId, version, heatpumpModel ?? (this.config.AGENT_HEATPUMP_MODEL || null))
+    const proposal = this.tokens.proposal(installationId)
+    const answer = await this.client.register(installationId, version, heatpumpModel ?? (this.config.AGENT_HEATPUMP_MODEL || null), proposal)
     const body = answer.body as { token?: unknown, detail?: unknown } | null
     if ((answer.status === 200 || answer.status === 201) && typeof body?.token === 'string') {
-      this.tokens.set(installationId, body.token)
+      this.tokens.confirm(installationId, body.token)
       this.state.notePrimary(installationId)
       return { kind: 'token', token: body.token }
     }

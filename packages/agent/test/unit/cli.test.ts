@@ -156,7 +156,7 @@ describe('heatpool-agent CLI', () => {
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { installationId: string, primaryInstallationId: string }
     expect(JSON.parse(run.stdout)).toEqual({ installation_id: state.installationId, registered: true, credential: 'token' })
     expect(state.primaryInstallationId).toBe(state.installationId)
-    expect(server.seen(REGISTER).map((r) => r.json)).toEqual([{ installation_id: state.installationId, consent_version: '2026-11', heatpump_model: 'AERO SLM' }])
+    expect(server.seen(REGISTER).map((r) => r.json)).toEqual([{ installation_id: state.installationId, consent_version: '2026-11', heatpump_model: 'AERO SLM', token: expect.stringMatching(/^hpi_/) }])
     expect(statSync(join(dir, 'tokens', `${state.installationId}.token`)).mode & 0o777).toBe(0o600)
   })
 })

@@ -241,7 +241,7 @@ describe('uploader: consent and registration', () => {
     await r.uploader.flush()
     expect(server.requests.map((q) => `${q.method} ${q.path}`)).toEqual([REGISTER, SUBMIT])
     const [register, submit] = server.requests as [SeenRequest, SeenRequest]
-    expect(register.json).toEqual({ installation_id: id, consent_version: '2026-11-b', heatpump_model: 'AERO SLM' })
+    expect(register.json).toEqual({ installation_id: id, consent_version: '2026-11-b', heatpump_model: 'AERO SLM', token: expect.stringMatching(/^hpi_[A-Za-z0-9_-]{43}$/) })
     expect(register.headers.authorization).toBeUndefined()
     expect(submit.headers.authorization).toBe(`Bearer ${token}`)
     expect(r.outbox.stats()).toMatchObject({ records: 0, uploaded: 3 })

@@ -5,6 +5,13 @@ export const RegisterInstallationSchema = Type.Object({
   manufacturer: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()], { description: 'Heat-pump manufacturer driver id, e.g. idm' })),
   heatpump_model: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Free-text product name, e.g. "AERO SLM"' })),
   consent_version: Type.String({ minLength: 1, maxLength: 32, description: 'Version of the data-sharing consent text the owner accepted' }),
+  token: Type.Optional(Type.String({
+    minLength: 32,
+    maxLength: 256,
+    pattern: '^[A-Za-z0-9_-]+$',
+    description: 'A token the client generated (at least 32 random URL-safe characters) and saved before asking. ' +
+      'Repeating the registration with the same token is answered 200 again, so a lost answer costs nothing.',
+  })),
 }, { additionalProperties: false })
 export type RegisterInstallation = Static<typeof RegisterInstallationSchema>
 

@@ -79,3 +79,27 @@ describe('POST /api/v2/installations', () => {
     expect(res.json()).toMatchObject({ code })
   })
 })
+
+describe('POST /api/v2/installations with a client-chosen token', () => {
+  const token = `hpi_${'a1B2c3D4'.repeat(6)}`
+
+  it('answers a repeat with the same token 200 (the first answer may have been lost), another token 409', async () => {
+    const t = await build()
+    const id = newId()
+    const first = await t.inject({ method: 'POST', url: '/api/v2/installations', payload: { consent_version: '1', installation_id: id, token } })
+    expect(first.statusCode).toBe(201)
+    expect(first.json()).toEqual({ installation_id: id, token, created: true })
+    const again = await t.inject({ method: 'POST', url: '/api/v2/installations', payload: { consent_version: '1', installation_id: id, token } })
+    expect(again.statusCode).toBe(200)
+    expect(again.json()).toEqual({ installation_id: id, token, created: false })
+    const other = await t.inject({ method: 'POST', url: '/api/v2/installations', payload: { consent_version: '1', installation_id: id, token: `${token}x` } })
+    expect(other.statusCode).toBe(409)
+    expect((await t.submit(v1Payload(id, [v1Record(t.clock.ms / 1000)]), token)).statusCode).toBe(200)
+  })
+
+  it('refuses a token too short to be secret', async () => {
+    const t = await build()
+    const res = await t.inject({ method: 'POST', url: '/api/v2/installations', payload: { consent_version: '1', token: 'short' } })
+    expect(res.statusCode).toBe(422)
+  })
+})

@@ -9,13 +9,14 @@ import {
   sanitiseLabel,
 } from '@heatpool/protocol'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { generateToken, hashToken } from '../../auth/tokens.js'
+import { generateToken, hashToken, secretsEqual } from '../../auth/tokens.js'
 import { httpError } from '../../errors.js'
-import { registerInstallation, rotateInstallationToken } from '../../store/installations.js'
+import { findInstallation, registerInstallation, rotateInstallationToken } from '../../store/installations.js'
 
 /**
  * `POST /api/v2/installations`: an installation registers once and receives its bearer token,
- * shown only in this answer. An id known from legacy uploads (no token yet) can be claimed, so an
+ * shown only in this answer (or chosen by the client and sent along, so that a retry after a lost
+ * answer is recognised). An id known from legacy uploads (no token yet) can be claimed, so an
  * old logger's history carries over; an id that has a token is refused unless the request
  * presents that token, which rotates it.
  */
@@ -44,7 +45,7 @@ const installationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (typeof model === 'string') throw httpError('HP_ERR_INVALID_MODEL_NAME', `cannot register installation: heatpump_model must be a string of at most ${MAX_MODEL_NAME_LENGTH} characters without control characters`)
     const manufacturer = body.manufacturer == null ? null : sanitiseLabel(body.manufacturer, 64)?.toLowerCase() ?? null
 
-    const token = generateToken('hpi')
+    const token = body.token ?? generateToken('hpi')
     const registration = {
       id,
       tokenHash: hashToken(token),
@@ -65,6 +66,13 @@ const installationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
 
     const result = await registerInstallation(app.store.db, registration, now)
+    if (result === 'exists' && body.token !== undefined) {
+      // A retry of a registration whose answer was lost: the client proves it by its own token.
+      const existing = await findInstallation(app.store.db, id)
+      if (existing?.token_hash != null && secretsEqual(existing.token_hash, registration.tokenHash)) {
+        return reply.code(200).send({ installation_id: id, token, created: false })
+      }
+    }
     if (result === 'exists') {
       throw httpError('HP_ERR_INSTALLATION_EXISTS', `cannot register installation ${id}: it is already registered; present its token to rotate it`)
     }
