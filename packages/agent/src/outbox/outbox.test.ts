@@ -331,3 +331,42 @@ describe('Outbox byte cap', () => {
     ), { numRuns: 80 })
   })
 })
+
+describe('waiting counts kept in memory', () => {
+  it('agree with a fresh count from disk after any mix of appends, batches, acks, quarantines and cap drops', () => {
+    fc.assert(fc.property(fc.array(fc.record({
+      op: fc.constantFrom('append', 'batch', 'ack', 'quarantine', 'release'),
+      inst: fc.constantFrom('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'),
+      n: fc.integer({ min: 1, max: 30 }),
+    }), { maxLength: 40 }), (ops) => {
+      const box = new Outbox({ dir: ':memory:', maxBytes: 4000 })
+      try {
+        const batches: number[] = []
+        for (const { op, inst, n } of ops) {
+          if (op === 'append') box.append(inst, { heatpump_model: 'X', version: '1' }, Array.from({ length: n }, (_, i) => JSON.stringify({ timestamp: i, v: 'x'.repeat(20) })))
+          if (op === 'batch') { const b = box.nextBatch(inst, n); if (b) batches.push(b.id) }
+          if (op === 'ack' && batches.length > 0) box.acknowledge(batches.shift() as number)
+          if (op === 'quarantine' && batches.length > 0) box.quarantine(batches.shift() as number, 422, 'no')
+          if (op === 'release') box.releaseQuarantine()
+        }
+        const inMemory = Object.fromEntries(box.installations().map((id) => [id, box.waiting(id)]))
+        // Recount through the batches the outbox hands out: every waiting record is in one of them.
+        const recount: Record<string, number> = {}
+        for (const id of Object.keys(inMemory)) {
+          let total = 0
+          const seen = new Set<number>()
+          for (let b = box.nextBatch(id, 10_000); b !== undefined && !seen.has(b.id); b = box.nextBatch(id, 10_000)) {
+            seen.add(b.id)
+            total += box.batchRecords(b.id).length
+            box.acknowledge(b.id)
+          }
+          recount[id] = total
+        }
+        expect(inMemory).toEqual(recount)
+        expect(box.waiting()).toBe(0)
+      } finally {
+        box.close()
+      }
+    }), { numRuns: 150 })
+  })
+})

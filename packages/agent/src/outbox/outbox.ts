@@ -122,6 +122,8 @@ export class Outbox {
   readonly #clock: () => number
   #bytes: number
   #records: number
+  /** Records waiting outside quarantine, per installation: the uploader asks on every pass. */
+  readonly #waiting = new Map<string, number>()
 
   constructor (options: OutboxOptions) {
     let path = ':memory:'
@@ -139,6 +141,21 @@ export class Outbox {
     const totals = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM records').get() as { n: number, b: number }
     this.#records = totals.n
     this.#bytes = totals.b
+    this.#countWaiting()
+  }
+
+  #countWaiting (): void {
+    this.#waiting.clear()
+    const rows = this.#db.prepare(`SELECT installation_id, count(*) AS n FROM records
+      WHERE batch_id IS NULL OR batch_id IN (SELECT id FROM batches WHERE state = 'pending')
+      GROUP BY installation_id ORDER BY min(id)`).all() as { installation_id: string, n: number }[]
+    for (const r of rows) this.#waiting.set(r.installation_id, r.n)
+  }
+
+  #addWaiting (installationId: string, n: number): void {
+    const left = (this.#waiting.get(installationId) ?? 0) + n
+    if (left > 0) this.#waiting.set(installationId, left)
+    else this.#waiting.delete(installationId)
   }
 
   /**
@@ -158,6 +175,7 @@ export class Outbox {
       }
       this.#bytes += added
       this.#records += records.length
+      this.#addWaiting(installationId, records.length)
       return this.#enforceCap()
     })
     return run()
@@ -171,6 +189,8 @@ export class Outbox {
       let removed: { n: number, b: number }
       if (oldest.batch_id !== null) {
         removed = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM records WHERE batch_id = ?').get(oldest.batch_id) as { n: number, b: number }
+        const batch = this.#db.prepare('SELECT installation_id, state FROM batches WHERE id = ?').get(oldest.batch_id) as { installation_id: string, state: string } | undefined
+        if (batch?.state === 'pending') this.#addWaiting(batch.installation_id, -removed.n)
         this.#db.prepare('DELETE FROM records WHERE batch_id = ?').run(oldest.batch_id)
         this.#db.prepare('DELETE FROM batches WHERE id = ?').run(oldest.batch_id)
       } else {
@@ -184,6 +204,8 @@ export class Outbox {
           b += r.bytes
         }
         const last = rows[n - 1] as { id: number }
+        const per = this.#db.prepare('SELECT installation_id, count(*) AS n FROM records WHERE batch_id IS NULL AND id <= ? GROUP BY installation_id').all(last.id) as { installation_id: string, n: number }[]
+        for (const p of per) this.#addWaiting(p.installation_id, -p.n)
         this.#db.prepare('DELETE FROM records WHERE batch_id IS NULL AND id <= ?').run(last.id)
         removed = { n, b }
       }
@@ -204,21 +226,17 @@ export class Outbox {
     return row?.value ?? 0
   }
 
-  /** Installations with records waiting outside quarantine, oldest first. */
+  /** Installations with records waiting outside quarantine, the longest-known first. */
   installations (): string[] {
-    const rows = this.#db.prepare(`
-      SELECT installation_id, min(id) AS first FROM records
-      WHERE batch_id IS NULL OR batch_id IN (SELECT id FROM batches WHERE state = 'pending')
-      GROUP BY installation_id ORDER BY first`).all() as { installation_id: string }[]
-    return rows.map((r) => r.installation_id)
+    return [...this.#waiting.keys()]
   }
 
-  /** Records an installation has waiting outside quarantine. */
+  /** Records waiting outside quarantine, of one installation or of all. */
   waiting (installationId?: string): number {
-    const sql = `SELECT count(*) AS n FROM records
-      WHERE (batch_id IS NULL OR batch_id IN (SELECT id FROM batches WHERE state = 'pending'))${installationId === undefined ? '' : ' AND installation_id = ?'}`
-    const row = (installationId === undefined ? this.#db.prepare(sql).get() : this.#db.prepare(sql).get(installationId)) as { n: number }
-    return row.n
+    if (installationId !== undefined) return this.#waiting.get(installationId) ?? 0
+    let n = 0
+    for (const count of this.#waiting.values()) n += count
+    return n
   }
 
   /**
@@ -252,7 +270,9 @@ export class Outbox {
     return this.#db.transaction(() => {
       const removed = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM records WHERE batch_id = ?').get(batchId) as { n: number, b: number }
       this.#db.prepare('DELETE FROM records WHERE batch_id = ?').run(batchId)
+      const batch = this.#db.prepare('SELECT installation_id, state FROM batches WHERE id = ?').get(batchId) as { installation_id: string, state: string } | undefined
       this.#db.prepare('DELETE FROM batches WHERE id = ?').run(batchId)
+      if (batch?.state === 'pending') this.#addWaiting(batch.installation_id, -removed.n)
       this.#bytes -= removed.b
       this.#records -= removed.n
       this.#add('uploaded', removed.n)
@@ -267,12 +287,18 @@ export class Outbox {
 
   /** A permanent refusal (4xx other than 408/409/429): kept on disk, never sent again by itself. */
   quarantine (batchId: number, status: number | null, error: string): void {
-    this.#db.prepare("UPDATE batches SET state = 'quarantined', attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ?").run(status, error.slice(0, 500), batchId)
+    const res = this.#db.prepare("UPDATE batches SET state = 'quarantined', attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending' RETURNING installation_id").get(status, error.slice(0, 500), batchId) as { installation_id: string } | undefined
+    if (res !== undefined) {
+      const n = (this.#db.prepare('SELECT count(*) AS n FROM records WHERE batch_id = ?').get(batchId) as { n: number }).n
+      this.#addWaiting(res.installation_id, -n)
+    }
   }
 
   /** Puts quarantined batches back in line (after the operator fixed the cause). */
   releaseQuarantine (): number {
-    return this.#db.prepare("UPDATE batches SET state = 'pending', attempts = 0 WHERE state = 'quarantined'").run().changes
+    const released = this.#db.prepare("UPDATE batches SET state = 'pending', attempts = 0 WHERE state = 'quarantined'").run().changes
+    this.#countWaiting()
+    return released
   }
 
   quarantined (): Batch[] {
