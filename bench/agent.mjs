@@ -124,7 +124,8 @@ async function startAgent ({ dataDir, port, serverPort, consent = true, env = {}
     ...(opts.agentNodeOptions ? { NODE_OPTIONS: opts.agentNodeOptions } : {}),
     ...env,
   }
-  const args = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, AGENT_JS, 'run'] : [AGENT_JS, 'run']
+  // The same V8 flag the CLI's shebang sets (packages/agent/src/cli/main.ts).
+  const args = cpuProfDir ? ['--max-semi-space-size=1', '--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, AGENT_JS, 'run'] : ['--max-semi-space-size=1', AGENT_JS, 'run']
   return startChild({ name: 'heatpool agent', args, env: e, port, cwd: dataDir })
 }
 
@@ -757,7 +758,8 @@ function anomalies (r) {
   for (const [i, run] of (r.relay?.runs ?? []).entries()) {
     if (Object.keys(run.errors).length > 0) out.push(`relay run ${i + 1}: HTTP errors ${JSON.stringify(run.errors)}: ${run.firstError}`)
     if (run.warmupErrors > 0) out.push(`relay run ${i + 1}: ${run.warmupErrors} HTTP errors during warm-up`)
-    if (run.outboxRecords !== run.records + run.warmupRecords) out.push(`relay run ${i + 1}: the agent acknowledged ${run.records + run.warmupRecords} records, its outbox holds ${run.outboxRecords}`)
+    // The byte cap (AGENT_OUTBOX_MAX_BYTES) may have dropped the oldest: acknowledged = held + dropped.
+    if (run.outboxRecords + (run.dropped ?? 0) !== run.records + run.warmupRecords) out.push(`relay run ${i + 1}: the agent acknowledged ${run.records + run.warmupRecords} records, its outbox holds ${run.outboxRecords} and dropped ${run.dropped ?? 0}`)
     if (run.exit?.code !== 0) out.push(`relay run ${i + 1}: the agent exited with ${JSON.stringify(run.exit)} on SIGTERM`)
   }
   for (const [i, run] of (r.relay?.baseline ?? []).entries()) {
