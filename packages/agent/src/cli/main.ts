@@ -1,5 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
-// A 1 MiB young generation (Node 20 defaults to 16) keeps the long-running agent about 18 MB smaller (docs/BENCHMARKS.md, agent).
+#!/usr/bin/env node
 import closeWithGrace from 'close-with-grace'
 import { AgentConfigError, agentConfigFromProcess, type AgentConfig } from '../config.js'
 import { startAgent } from '../service.js'

@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url'
 const repo = fileURLToPath(new URL('../../../../', import.meta.url))
 export const SERVER_ENTRY = join(repo, 'packages/server/dist/server.js')
 
-/** Builds the server once if the test run started without `npm run build`. */
+/** Builds the server and the agent once if the test run started without `npm run build`. */
 export function ensureBuilt (): void {
-  if (!existsSync(SERVER_ENTRY)) execFileSync('npx', ['tsc', '-b', 'packages/server'], { cwd: repo, stdio: 'inherit' })
+  if (!existsSync(SERVER_ENTRY) || !existsSync(join(repo, 'packages/agent/dist/cli/main.js'))) {
+    execFileSync('npx', ['tsc', '-b', 'packages/server', 'packages/agent'], { cwd: repo, stdio: 'inherit' })
+  }
 }
 
 export async function freePort (): Promise<number> {
