@@ -14,63 +14,45 @@
 // Bodies are shaped like upstream iDM loggers' (bench/payloads.mjs): v1 records of 20 numeric
 // fields (~740 bytes as Python sends them) and v2 records of 137 values (~5.7 KB).
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { randomUUID } from 'node:crypto'
+import { getJson, memOf, mib, rssSampler } from './agent-lib.mjs'
 import {
-  cleanup, cpuOf, fmt, freePort, getJson, HOST, installCleanup, machine, median, mib, percentile,
-  memOf, removeDir, request, rssSampler, startChild, tempDir,
-} from './agent-lib.mjs'
+  commandLine, cpuOf, cpuProfFlags, DOCS, fileStamp, fmt, freePort, HOST, installCleanup, keepCpuProfile, log, logHeader,
+  machine, median, monotonicUs, parseFlags, percentile, removeDir, reportAnomalies, request, ROOT, runMain, saveResults,
+  serverEnv, SERVER_JS, startBaseline, startChild, tempDir, withDocsBlock,
+} from './common.mjs'
 import Database from 'better-sqlite3'
 import { summariseCpuProfile } from './cpuprofile.mjs'
 import { buildV2Batch, prng, uuidFrom, v1BatchFactory, V1_FIELDS } from './payloads.mjs'
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = resolve(HERE, '..')
-const SERVER_JS = join(ROOT, 'packages/server/dist/server.js')
 const AGENT_JS = join(ROOT, 'packages/agent/dist/cli/main.js')
-const BASELINE_JS = join(HERE, 'baseline-server.mjs')
-const RESULTS_DIR = join(HERE, 'results') // git-ignored
-const DOCS = join(ROOT, 'docs/BENCHMARKS.md')
-const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef'
 const GOAL_RSS_BYTES = 80 * 2 ** 20
 const STEP_S = 30 // upstream's default logging interval
 const CHUNK_30S = 480 // records per relay POST at 30 s cadence: 4 h, so 24 h and 7 days are whole chunks
 
 // ---------------------------------------------------------------- options
 
-const { values: argv } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
-    senders: { type: 'string', default: '4' },
-    records: { type: 'string', default: '500' },
-    installations: { type: 'string', default: '20' },
-    hold: { type: 'string', default: '8' },
-    only: { type: 'string', default: 'relay,rss,catchup' },
-    seed: { type: 'string', default: '20261127' },
-    profile: { type: 'boolean', default: false },
-    'agent-node-options': { type: 'string', default: '' },
-    'write-docs': { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
+const { argv, intOpt } = parseFlags(import.meta.url, 6, {
+  runs: { type: 'string', default: '3' },
+  duration: { type: 'string', default: '5' },
+  warmup: { type: 'string', default: '1' },
+  senders: { type: 'string', default: '4' },
+  records: { type: 'string', default: '500' },
+  installations: { type: 'string', default: '20' },
+  hold: { type: 'string', default: '8' },
+  only: { type: 'string', default: 'relay,rss,catchup' },
+  seed: { type: 'string', default: '20261127' },
+  profile: { type: 'boolean', default: false },
+  'agent-node-options': { type: 'string', default: '' },
+  'write-docs': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
 })
-if (argv.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 7).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n')
-  process.exit(0)
-}
-function intOpt (name, min, max) {
-  const n = Number(argv[name])
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}, not ${argv[name]}`)
-  return n
-}
 const opts = {
   runs: intOpt('runs', 1, 10),
   durationS: intOpt('duration', 1, 60),
@@ -92,22 +74,14 @@ const budgetS = 120 + (opts.only.has('relay') ? opts.runs * 2 * (opts.durationS 
   (opts.only.has('rss') ? 2 * (opts.holdS + 90) : 0) + (opts.only.has('catchup') ? opts.runs * (2 * 60 + opts.installations * 3) : 0)
 installCleanup(budgetS)
 
-const log = (msg) => process.stdout.write(`${msg}\n`)
-
 // ---------------------------------------------------------------- processes
 
+/** Health polls of the agent bench's children: every 25 ms. */
+const POLL_MS = 25
+
 async function startServer ({ dataDir, port }) {
-  const env = {
-    PATH: process.env.PATH,
-    HOST,
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ADMIN_TOKEN,
-    RETENTION_SCHEDULE: '',
-  }
   // cwd = the data dir, so a developer's .env in the repository cannot change the benchmark.
-  return startChild({ name: 'heatpool server', args: [SERVER_JS], env, port, cwd: dataDir })
+  return startChild({ name: 'heatpool server', args: [SERVER_JS], env: serverEnv({ port, dataDir }), port, cwd: dataDir, pollMs: POLL_MS })
 }
 
 async function startAgent ({ dataDir, port, serverPort, consent = true, env = {}, cpuProfDir }) {
@@ -125,8 +99,8 @@ async function startAgent ({ dataDir, port, serverPort, consent = true, env = {}
     ...env,
   }
   // The same V8 flag the CLI's shebang sets (packages/agent/src/cli/main.ts).
-  const args = cpuProfDir ? ['--max-semi-space-size=1', '--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, AGENT_JS, 'run'] : ['--max-semi-space-size=1', AGENT_JS, 'run']
-  return startChild({ name: 'heatpool agent', args, env: e, port, cwd: dataDir })
+  const args = ['--max-semi-space-size=1', ...cpuProfFlags(cpuProfDir), AGENT_JS, 'run']
+  return startChild({ name: 'heatpool agent', args, env: e, port, cwd: dataDir, pollMs: POLL_MS })
 }
 
 const status = (agent) => getJson(agent.port, '/api/status')
@@ -233,10 +207,9 @@ async function relayPhase () {
   for (let i = 0; i < opts.runs; i++) {
     const ids = Array.from({ length: opts.senders }, () => uuidFrom(rand))
     // Baseline: the same bodies to a bare node:http server that only JSON.parses them.
-    const bport = await freePort()
-    const base = await startChild({ name: 'baseline server', args: [BASELINE_JS, String(bport)], env: { PATH: process.env.PATH }, port: bport, cwd: HERE })
+    const base = await startBaseline({ pollMs: POLL_MS })
     try {
-      baseline.push(await drive({ port: bport, pid: base.pid, factory, ids, agentAnswers: false }))
+      baseline.push(await drive({ port: base.port, pid: base.pid, factory, ids, agentAnswers: false }))
     } finally {
       await base.stop()
     }
@@ -269,7 +242,7 @@ async function relayPhase () {
     const dataDir = tempDir('heatpool-bench-agent-')
     const profDir = tempDir('heatpool-bench-prof-')
     const agent = await startAgent({ dataDir, port: await freePort(), serverPort: await freePort(), cpuProfDir: profDir })
-    const fromUs = Number(process.hrtime.bigint() / 1000n)
+    const fromUs = monotonicUs()
     let run
     try {
       run = await drive({ port: agent.port, pid: agent.pid, factory, ids, agentAnswers: true })
@@ -277,12 +250,9 @@ async function relayPhase () {
       await agent.stop()
       removeDir(dataDir)
     }
-    const toUs = Number(process.hrtime.bigint() / 1000n)
-    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))
-    if (file !== undefined) {
-      mkdirSync(RESULTS_DIR, { recursive: true })
-      const kept = join(RESULTS_DIR, `agent-relay-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`)
-      copyFileSync(join(profDir, file), kept)
+    const toUs = monotonicUs()
+    const kept = keepCpuProfile(profDir, `agent-relay-${fileStamp(new Date().toISOString())}`)
+    if (kept !== null) {
       profile = { run, file: kept, summary: trimProfile(summariseCpuProfile(kept, { fromUs, toUs })) }
       logProfile(`relay, profiled run (${fmt(run.recordsPerS)} records/s)`, profile)
     }
@@ -412,8 +382,7 @@ async function rssCase (kind) {
 
 /** What a Node process costs before it does anything: bare node:http, and a fresh agent with an empty outbox. */
 async function rssReference () {
-  const bport = await freePort()
-  const base = await startChild({ name: 'baseline server', args: [BASELINE_JS, String(bport)], env: { PATH: process.env.PATH }, port: bport, cwd: HERE })
+  const base = await startBaseline({ pollMs: POLL_MS })
   await sleep(1500)
   const bare = memOf(base.pid)
   await base.stop()
@@ -532,7 +501,6 @@ async function catchUpRun (ids, data, { profile = false } = {}) {
   const serverPort = await freePort()
   let server = await startServer({ dataDir: serverDir, port: serverPort })
   const agent = await startAgent({ dataDir: agentDir, port: await freePort(), serverPort, env: { AGENT_RETRY_MIN_MS: '50', AGENT_RETRY_MAX_MS: '100' }, cpuProfDir: profDir })
-  const monoUs = () => Number(process.hrtime.bigint() / 1000n)
   let window
   let result
   try {
@@ -545,7 +513,7 @@ async function catchUpRun (ids, data, { profile = false } = {}) {
     })
     server = await startServer({ dataDir: serverDir, port: serverPort })
     const upAt = Date.now()
-    window = { fromUs: monoUs() }
+    window = { fromUs: monotonicUs() }
     const agentCpu0 = cpuOf(agent.pid)
     const serverCpu0 = cpuOf(server.pid)
     let polls = 0
@@ -558,7 +526,7 @@ async function catchUpRun (ids, data, { profile = false } = {}) {
       await sleep(10)
     }
     const emptyAt = Date.now()
-    window.toUs = monoUs()
+    window.toUs = monotonicUs()
     const agentCpu1 = cpuOf(agent.pid)
     const serverCpu1 = cpuOf(server.pid)
     const metrics = await request({ port: agent.port, method: 'GET', path: '/metrics' })
@@ -583,11 +551,8 @@ async function catchUpRun (ids, data, { profile = false } = {}) {
     removeDir(agentDir)
   }
   if (profDir) {
-    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))
-    if (file !== undefined) {
-      mkdirSync(RESULTS_DIR, { recursive: true })
-      const kept = join(RESULTS_DIR, `agent-catchup-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`)
-      copyFileSync(join(profDir, file), kept)
+    const kept = keepCpuProfile(profDir, `agent-catchup-${fileStamp(new Date().toISOString())}`)
+    if (kept !== null) {
       result.profile = { file: kept, summary: summariseCpuProfile(kept, window) }
     }
     removeDir(profDir)
@@ -741,16 +706,15 @@ function resultsMarkdown (r) {
  * section is touched.
  */
 function writeDocs (r) {
-  const start = '<!-- bench:agent:start (generated by bench/agent.mjs --write-docs) -->'
-  const end = '<!-- bench:agent:end -->'
-  const block = `${start}\n${resultsMarkdown(r)}\n${end}`
-  let text = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n'
-  const i = text.indexOf(start)
-  const j = text.indexOf(end)
-  if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length)
-  else if (text.includes('<!-- bench:agent:results -->')) text = text.replace('<!-- bench:agent:results -->', block)
-  else text = `${text.trimEnd()}\n\n## Agent\n\n${block}\n`
-  writeFileSync(DOCS, text)
+  const text = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n'
+  writeFileSync(DOCS, withDocsBlock(text, {
+    start: '<!-- bench:agent:start (generated by bench/agent.mjs --write-docs) -->',
+    end: '<!-- bench:agent:end -->',
+    body: resultsMarkdown(r),
+    placeholder: '<!-- bench:agent:results -->',
+    keepPlaceholder: false,
+    heading: '## Agent\n\n',
+  }))
 }
 
 function anomalies (r) {
@@ -782,13 +746,12 @@ function anomalies (r) {
 async function main () {
   for (const f of [SERVER_JS, AGENT_JS]) if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`)
   const t0 = performance.now()
-  const m = machine()
-  log(`bench:agent ${m.date}`)
-  log(`machine: ${m.cpuModel} × ${m.cpuCount}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}`)
-  log(`options: ${JSON.stringify({ ...opts, only: [...opts.only] })}`)
+  // This bench's results have never carried availableParallelism (nor does its header line).
+  const { availableParallelism: _parallelism, ...m } = machine()
+  logHeader('bench:agent', m, { ...opts, only: [...opts.only] })
   const result = {
     machine: m,
-    command: `npm run bench:agent -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, ''),
+    command: commandLine('bench:agent'),
     options: { ...opts, only: [...opts.only] },
   }
   if (opts.only.has('relay')) result.relay = await relayPhase()
@@ -796,9 +759,7 @@ async function main () {
   if (opts.only.has('catchup')) result.catchup = await catchUpPhase()
   result.elapsedS = (performance.now() - t0) / 1000
 
-  mkdirSync(RESULTS_DIR, { recursive: true })
-  const json = join(RESULTS_DIR, `agent-${m.date.replace(/[:.]/g, '-')}.json`)
-  writeFileSync(json, JSON.stringify(result, null, 2))
+  const json = saveResults(`agent-${fileStamp(m.date)}`, result)
   log('')
   log(resultsMarkdown(result))
   log('')
@@ -807,16 +768,7 @@ async function main () {
     writeDocs(result)
     log(`updated ${DOCS}`)
   }
-  const problems = anomalies(result)
-  for (const p of problems) log(`ANOMALY: ${p}`)
-  if (problems.length > 0) process.exitCode = 1
+  reportAnomalies(anomalies(result))
 }
 
-try {
-  await main()
-} catch (err) {
-  process.stderr.write(`bench: ${err.stack ?? err}\n`)
-  process.exitCode = 1
-} finally {
-  cleanup()
-}
+await runMain(main)

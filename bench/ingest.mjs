@@ -15,57 +15,38 @@
 // HTTP + parse ceiling). Medians of the runs are reported, plus the stored bytes per sample and
 // the time to ingest one ~3 MB v2 batch.
 
-import { spawn } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
+import {
+  commandLine, cpuOf, cpuProfFlags, DOCS, fileStamp, fmt, freePort, HOST, installCleanup, keepCpuProfile, log, logHeader,
+  machine, machineJiffies, median, monotonicUs, parseFlags, percentile, removeDir, reportAnomalies, runMain, saveResults, serverEnv,
+  SERVER_JS, SHARED_TOKEN as TOKEN, startBaseline, startChild, tempDir, withDocsBlock,
+} from './common.mjs'
 import { summariseCpuProfile } from './cpuprofile.mjs'
 import { buildV2Batch, prng, uuidFrom, v1BatchFactory, V1_CATALOG_FIELDS, V1_FIELDS, V2_CATALOG_VALUES, V2_VALUE_COUNT } from './payloads.mjs'
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = resolve(HERE, '..')
-const SERVER_JS = join(ROOT, 'packages/server/dist/server.js')
-const BASELINE_JS = join(HERE, 'baseline-server.mjs')
-const RESULTS_DIR = join(HERE, 'results') // git-ignored
-const DOCS = join(ROOT, 'docs/BENCHMARKS.md')
-const HOST = '127.0.0.1'
-const TOKEN = 'bench-shared-token-0123456789abcdef'
 const GOAL_RECORDS_PER_S = 50_000
 
 // ---------------------------------------------------------------- options
 
-const { values: argv } = parseArgs({
-  options: {
-    concurrency: { type: 'string', default: '8' },
-    duration: { type: 'string', default: '10' },
-    runs: { type: 'string', default: '3' },
-    synchronous: { type: 'string', default: 'full' },
-    warmup: { type: 'string', default: '1' },
-    installations: { type: 'string', default: '64' },
-    records: { type: 'string', default: '500' },
-    'v2-posts': { type: 'string', default: '5' },
-    seed: { type: 'string', default: '20261127' },
-    profile: { type: 'boolean', default: false },
-    'write-docs': { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
+const { argv, intOpt } = parseFlags(import.meta.url, 5, {
+  concurrency: { type: 'string', default: '8' },
+  duration: { type: 'string', default: '10' },
+  runs: { type: 'string', default: '3' },
+  synchronous: { type: 'string', default: 'full' },
+  warmup: { type: 'string', default: '1' },
+  installations: { type: 'string', default: '64' },
+  records: { type: 'string', default: '500' },
+  'v2-posts': { type: 'string', default: '5' },
+  seed: { type: 'string', default: '20261127' },
+  profile: { type: 'boolean', default: false },
+  'write-docs': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
 })
-if (argv.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 6).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n')
-  process.exit(0)
-}
-function intOpt (name, min, max) {
-  const n = Number(argv[name])
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}, not ${argv[name]}`)
-  return n
-}
 const opts = {
   concurrency: intOpt('concurrency', 1, 256),
   durationS: intOpt('duration', 1, 600),
@@ -84,90 +65,18 @@ if (opts.concurrency > opts.installations) throw new Error('--concurrency must n
 
 // ---------------------------------------------------------------- cleanup and watchdog
 
-const children = new Set()
-const tempDirs = new Set()
-
-/** Synchronous so it also works from the 'exit' handler: kill our own children, remove our temp dirs. */
-function cleanup () {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try { child.kill('SIGKILL') } catch { /* already gone */ }
-    }
-  }
-  children.clear()
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
-  tempDirs.clear()
-}
-process.on('exit', cleanup)
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    process.stderr.write(`\nbench: ${signal}, cleaning up\n`)
-    cleanup()
-    process.exit(130)
-  })
-}
 // Bounded in time whatever happens: the planned phases plus generous slack.
 const budgetS = (opts.runs * 2 + (opts.profile ? 1 : 0)) * (opts.durationS + opts.warmupS + 30) + opts.v2Posts * 30 + 120
-setTimeout(() => {
-  process.stderr.write(`bench: exceeded the ${budgetS} s time budget, aborting\n`)
-  cleanup()
-  process.exit(2)
-}, budgetS * 1000).unref()
-
-function tempDir (prefix) {
-  const dir = mkdtempSync(join(os.tmpdir(), prefix))
-  tempDirs.add(dir)
-  return dir
-}
-
-function removeDir (dir) {
-  rmSync(dir, { recursive: true, force: true })
-  tempDirs.delete(dir)
-}
-
-// ---------------------------------------------------------------- machine
-
-function machine () {
-  const cpus = os.cpus()
-  return {
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    cpuCount: cpus.length,
-    availableParallelism: os.availableParallelism(),
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30 * 10) / 10,
-    node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    date: new Date().toISOString(),
-  }
-}
+installCleanup(budgetS)
 
 // ---------------------------------------------------------------- processes
 
-/** A free TCP port on loopback (bound and released; the tiny race is acceptable for a bench). */
-async function freePort () {
-  return new Promise((res, rej) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.on('error', rej)
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address()
-      srv.close(() => res(port))
-    })
-  })
-}
-
-/** CPU time (ms, user + system) of a process and of its main thread, and bytes it wrote; Linux only, else null. */
+/** cpuOf() of a process, and bytes it wrote; Linux only, else null. */
 function procStats (pid) {
   try {
-    const ticks = (path) => {
-      const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ')
-      return (Number(fields[11]) + Number(fields[12])) * 10 // utime + stime, at USER_HZ = 100
-    }
-    const io = readFileSync(`/proc/${pid}/io`, 'utf8')
-    return {
-      cpuMs: ticks(`/proc/${pid}/stat`),
-      mainThreadMs: ticks(`/proc/${pid}/task/${pid}/stat`),
-      writeBytes: Number(/write_bytes: (\d+)/.exec(io)[1]),
-    }
+    const writeBytes = Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))[1])
+    const cpu = cpuOf(pid)
+    return cpu && { ...cpu, writeBytes }
   } catch {
     return null
   }
@@ -175,12 +84,8 @@ function procStats (pid) {
 
 /** Machine-wide CPU jiffies from /proc/stat (all cores); Linux only, else null. */
 function machineStats () {
-  try {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-    return { user: user + nice, system, idle, iowait, irq: irq + softirq, steal }
-  } catch {
-    return null
-  }
+  const j = machineJiffies()
+  return j && { user: j.user + j.nice, system: j.system, idle: j.idle, iowait: j.iowait, irq: j.irq + j.softirq, steal: j.steal }
 }
 
 /** Where the machine's CPU went between two machineStats(), in % of all cores. */
@@ -191,74 +96,21 @@ function machineShare (a, b) {
   return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v / total * 100]))
 }
 
-/**
- * Starts a child and resolves once GET /health answers 200. The child is tracked for cleanup;
- * `stop()` sends SIGTERM and waits for it to exit (SIGKILL after 20 s).
- */
-async function startChild ({ name, args, env, port, cwd }) {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  let output = ''
-  const keep = (chunk) => { output = (output + chunk).slice(-8000) }
-  child.stdout.on('data', keep)
-  child.stderr.on('data', keep)
-  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })))
-
-  const deadline = performance.now() + 20_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was healthy:\n${output}`)
-    const ok = await new Promise((res) => {
-      const req = http.get({ host: HOST, port, path: '/health', agent: false, timeout: 1000 }, (r) => {
-        r.resume()
-        res(r.statusCode === 200)
-      })
-      req.on('error', () => res(false))
-      req.on('timeout', () => req.destroy())
-    })
-    if (ok) break
-    if (performance.now() > deadline) throw new Error(`${name} was not healthy within 20 s:\n${output}`)
-    await sleep(50)
-  }
-  return {
-    pid: child.pid,
-    output: () => output,
-    async stop () {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-      const result = await exited
-      clearTimeout(timer)
-      children.delete(child)
-      return result
-    },
-  }
-}
-
 async function startHeatpool ({ synchronous, cpuProfDir }) {
   const dataDir = tempDir('heatpool-bench-')
   const port = await freePort()
-  const env = {
-    PATH: process.env.PATH,
-    HOST,
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
+  const env = serverEnv({
+    port,
+    dataDir,
     AUTH_TOKEN: TOKEN,
     RATE_LIMIT_PER_MINUTE: '100000000',
     RATE_LIMIT_IP_PER_MINUTE: '100000000',
     SQLITE_SYNCHRONOUS: synchronous,
-    RETENTION_SCHEDULE: '',
-  }
-  const args = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, SERVER_JS] : [SERVER_JS]
+  })
+  const args = [...cpuProfFlags(cpuProfDir), SERVER_JS]
   // cwd = the data dir, so a developer's .env in the repository cannot change the benchmark.
   const child = await startChild({ name: 'heatpool server', args, env, port, cwd: dataDir })
-  return { ...child, port, dataDir }
-}
-
-async function startBaseline () {
-  const port = await freePort()
-  const child = await startChild({ name: 'baseline server', args: [BASELINE_JS, String(port)], env: { PATH: process.env.PATH }, port, cwd: HERE })
-  return { ...child, port }
+  return { ...child, dataDir }
 }
 
 // ---------------------------------------------------------------- client
@@ -279,22 +131,11 @@ function post (agent, port, path, headers, body) {
   })
 }
 
-function percentile (sorted, q) {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
-}
-
 /** Per-field medians of machineShare() results. */
 function medianShare (shares) {
   const ok = shares.filter(Boolean)
   if (ok.length === 0) return null
   return Object.fromEntries(Object.keys(ok[0]).map((k) => [k, median(ok.map((s) => s[k]))]))
-}
-
-function median (xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (s.length === 0) return NaN
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
 /**
@@ -365,11 +206,11 @@ async function drive ({ port, source, warmupMs, durationMs, heatpool, pid }) {
     const srv0 = measure ? procStats(pid) : null
     const machine0 = machineStats()
     const t0 = performance.now()
-    const fromUs = Number(process.hrtime.bigint() / 1000n)
+    const fromUs = monotonicUs()
     await Promise.all(Array.from({ length: source.workers }, (_, w) => worker(w)))
     const elapsedS = (performance.now() - t0) / 1000
     // The measured window on the monotonic clock, to cut a server CPU profile to it.
-    m.windowUs = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) }
+    m.windowUs = { fromUs, toUs: monotonicUs() }
     const srv1 = measure ? procStats(pid) : null
     m.machineCpu = machineShare(machine0, machineStats())
     const cpu = process.cpuUsage(cpu0)
@@ -532,8 +373,6 @@ function shortLabel (label) {
   return label.startsWith('RegExp: ') ? `RegExp ${label.slice(8, 48)}… (native)` : label
 }
 
-const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a')
-
 function resultsMarkdown (r) {
   const m = r.machine
   const lines = []
@@ -596,26 +435,19 @@ function resultsMarkdown (r) {
 
 /** Replaces (or appends) this mode's generated block in docs/BENCHMARKS.md; the rest is hand-written. */
 function writeDocs (r) {
-  const start = `<!-- bench:ingest:${r.options.synchronous}:start (generated by bench/ingest.mjs --write-docs) -->`
-  const end = `<!-- bench:ingest:${r.options.synchronous}:end -->`
-  const block = `${start}\n${resultsMarkdown(r)}\n${end}`
-  let text = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n\n## Ingest (embedded store)\n'
-  const i = text.indexOf(start)
-  const j = text.indexOf(end)
-  if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length)
-  else if (text.includes('<!-- bench:ingest:results -->')) text = text.replace('<!-- bench:ingest:results -->', `${block}\n\n<!-- bench:ingest:results -->`)
-  else text = `${text.trimEnd()}\n\n${block}\n`
-  writeFileSync(DOCS, text)
+  const text = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n\n## Ingest (embedded store)\n'
+  writeFileSync(DOCS, withDocsBlock(text, {
+    start: `<!-- bench:ingest:${r.options.synchronous}:start (generated by bench/ingest.mjs --write-docs) -->`,
+    end: `<!-- bench:ingest:${r.options.synchronous}:end -->`,
+    body: resultsMarkdown(r),
+    placeholder: '<!-- bench:ingest:results -->',
+  }))
 }
 
 /** Machine CPU during a measured phase, in % of all cores. */
 function fmtMachine (mc) {
   if (!mc) return 'n/a'
   return `${fmt(100 - mc.idle - mc.iowait)} % busy (user ${fmt(mc.user)}, system ${fmt(mc.system)}, irq ${fmt(mc.irq)}, steal ${fmt(mc.steal)}, iowait ${fmt(mc.iowait)} %)`
-}
-
-function log (msg) {
-  process.stdout.write(`${msg}\n`)
 }
 
 /** What a correct server never does with these bodies: each is a finding, and the exit code is 1. */
@@ -651,9 +483,7 @@ function anomalies (r) {
 async function main () {
   if (!existsSync(SERVER_JS)) throw new Error(`${SERVER_JS} is missing: run \`npm run build\` first`)
   const m = machine()
-  log(`bench:ingest ${m.date}`)
-  log(`machine: ${m.cpuModel} × ${m.cpuCount} (available parallelism ${m.availableParallelism}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}`)
-  log(`options: ${JSON.stringify(opts)}`)
+  logHeader('bench:ingest', m, opts)
 
   // Request bodies: serialised now, patched per request (payloads.mjs). Each run has a fresh
   // store, so every run posts the same data. Timestamps are recent, 1 s apart (upstream's
@@ -692,11 +522,8 @@ async function main () {
   if (opts.profile) {
     const dir = tempDir('heatpool-prof-')
     const run = await heatpoolRun(newSource, { cpuProfDir: dir })
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
-    if (file === undefined) throw new Error('the profiled server wrote no .cpuprofile (did it exit cleanly?)')
-    mkdirSync(RESULTS_DIR, { recursive: true })
-    const kept = join(RESULTS_DIR, `ingest-${opts.synchronous}-${m.date.replace(/[:.]/g, '-')}.cpuprofile`)
-    copyFileSync(join(dir, file), kept)
+    const kept = keepCpuProfile(dir, `ingest-${opts.synchronous}-${fileStamp(m.date)}`)
+    if (kept === null) throw new Error('the profiled server wrote no .cpuprofile (did it exit cleanly?)')
     removeDir(dir)
     const summary = summariseCpuProfile(kept, run.windowUs)
     profile = { run, summary, stages: stagesOf(summary), file: kept }
@@ -734,7 +561,7 @@ async function main () {
   summary.ratio = summary.recordsPerS / summary.baselineRecordsPerS
   const result = {
     machine: m,
-    command: `npm run bench:ingest -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, ''),
+    command: commandLine('bench:ingest'),
     options: opts,
     bodyBytes,
     summary,
@@ -744,9 +571,7 @@ async function main () {
     profile: profile && { run: profile.run, file: profile.file, stages: profile.stages, summary: { ...profile.summary, self: profile.summary.self.slice(0, 40), total: profile.summary.total.slice(0, 60) } },
   }
 
-  mkdirSync(RESULTS_DIR, { recursive: true })
-  const json = join(RESULTS_DIR, `ingest-${opts.synchronous}-${m.date.replace(/[:.]/g, '-')}.json`)
-  writeFileSync(json, JSON.stringify(result, null, 2))
+  const json = saveResults(`ingest-${opts.synchronous}-${fileStamp(m.date)}`, result)
   log('')
   log(resultsMarkdown(result))
   if (profile) {
@@ -762,16 +587,7 @@ async function main () {
     writeDocs(result)
     log(`updated ${DOCS}`)
   }
-  const problems = anomalies(result)
-  for (const p of problems) log(`ANOMALY: ${p}`)
-  if (problems.length > 0) process.exitCode = 1
+  reportAnomalies(anomalies(result))
 }
 
-try {
-  await main()
-} catch (err) {
-  process.stderr.write(`bench: ${err.stack ?? err}\n`)
-  process.exitCode = 1
-} finally {
-  cleanup()
-}
+await runMain(main)

@@ -16,32 +16,24 @@
 // interleaved; medians of the runs are reported, with GET /health on the same server as the floor.
 // Every answer is checked against what the seed implies (exit code 1 on any error or wrong answer).
 
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
+import {
+  ADMIN_TOKEN, commandLine, cpuOf, cpuProfFlags, DOCS, fileStamp, fmt, freePort, HOST, installCleanup, keepCpuProfile, log,
+  logHeader, machine, machineJiffies, median, monotonicUs, parseFlags, percentile, removeDir, reportAnomalies, ROOT, runMain,
+  saveResults, serverEnv, SERVER_JS, SHARED_TOKEN, startChild, tempDir, withDocsBlock,
+} from './common.mjs'
 import { summariseCpuProfile } from './cpuprofile.mjs'
 import { prng } from './payloads.mjs'
 import { CONTRIBUTION_MIN_SAMPLES, DAY_MS, ELIGIBILITY_DAYS, ELIGIBILITY_RECENT_DAYS, HOUR_MS, POOL_WINDOW_DAYS, seedStore } from './read-seed.mjs'
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = resolve(HERE, '..')
 const DIST = join(ROOT, 'packages/server/dist')
-const SERVER_JS = join(DIST, 'server.js')
-const RESULTS_DIR = join(HERE, 'results') // git-ignored
-const DOCS = join(ROOT, 'docs/BENCHMARKS.md')
-const HOST = '127.0.0.1'
-const SHARED_TOKEN = 'bench-shared-token-0123456789abcdef'
-const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef'
 const METRICS = ['cop_current', 'temp_outdoor', 'temp_flow']
 const WINDOWS = { '24h': { table: 'rollups_hourly', buckets: 24 }, '30d': { table: 'rollups_daily', buckets: 30 }, '365d': { table: 'rollups_daily', buckets: 365 } }
 /** The one model file uploaded: for the largest group, so model check finds a model for ~19 % of the installations. */
@@ -51,30 +43,19 @@ const GOALS_P99_MS = { pool: 5, checkAnon: 5, checkDetailed: 5, avg24h: 50, avg3
 
 // ---------------------------------------------------------------- options
 
-const { values: argv } = parseArgs({
-  options: {
-    concurrency: { type: 'string', default: '16' },
-    duration: { type: 'string', default: '3' },
-    runs: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '1' },
-    installations: { type: 'string', default: '100000' },
-    'heat-pumps': { type: 'string', default: '1000' },
-    days: { type: 'string', default: '365' },
-    seed: { type: 'string', default: '20261127' },
-    profile: { type: 'boolean', default: false },
-    'write-docs': { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
+const { argv, intOpt } = parseFlags(import.meta.url, 5, {
+  concurrency: { type: 'string', default: '16' },
+  duration: { type: 'string', default: '3' },
+  runs: { type: 'string', default: '3' },
+  warmup: { type: 'string', default: '1' },
+  installations: { type: 'string', default: '100000' },
+  'heat-pumps': { type: 'string', default: '1000' },
+  days: { type: 'string', default: '365' },
+  seed: { type: 'string', default: '20261127' },
+  profile: { type: 'boolean', default: false },
+  'write-docs': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
 })
-if (argv.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 6).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n')
-  process.exit(0)
-}
-function intOpt (name, min, max) {
-  const n = Number(argv[name])
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}, not ${argv[name]}`)
-  return n
-}
 const opts = {
   concurrency: intOpt('concurrency', 1, 256),
   durationS: intOpt('duration', 1, 600),
@@ -91,31 +72,6 @@ if (opts.heatPumps > opts.installations) throw new Error('--heat-pumps must not 
 /** Installations with their whole history in ledger_days (the detailed model check reads it). */
 const LEDGER_INSTALLATIONS = Math.min(opts.installations, 2 * opts.heatPumps)
 
-// ---------------------------------------------------------------- cleanup and watchdog
-
-const children = new Set()
-const tempDirs = new Set()
-
-/** Synchronous so it also works from the 'exit' handler: kill our own children, remove our temp dirs. */
-function cleanup () {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try { child.kill('SIGKILL') } catch { /* already gone */ }
-    }
-  }
-  children.clear()
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
-  tempDirs.clear()
-}
-process.on('exit', cleanup)
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    process.stderr.write(`\nbench: ${signal}, cleaning up\n`)
-    cleanup()
-    process.exit(130)
-  })
-}
-
 /** The measured series, in the order they run within a run (each uncached next to its cached twin). */
 const SERIES = [
   { id: 'health', endpoint: 'GET /health', cached: false, label: 'framework + HTTP floor' },
@@ -123,142 +79,35 @@ const SERIES = [
 ]
 const seriesKey = (s) => `${s.id}${s.cached ? ':cached' : ''}`
 
+// ---------------------------------------------------------------- cleanup and watchdog
+
 // Bounded in time whatever happens: seeding, the planned phases, plus generous slack.
 const budgetS = 300 + (opts.runs * SERIES.length + (opts.profile ? 6 : 0)) * (opts.durationS + 15) + SERIES.length * opts.warmupS
-setTimeout(() => {
-  process.stderr.write(`bench: exceeded the ${budgetS} s time budget, aborting\n`)
-  cleanup()
-  process.exit(2)
-}, budgetS * 1000).unref()
+installCleanup(budgetS)
 
-function tempDir (prefix) {
-  const dir = mkdtempSync(join(os.tmpdir(), prefix))
-  tempDirs.add(dir)
-  return dir
-}
+// ---------------------------------------------------------------- processes
 
-function removeDir (dir) {
-  rmSync(dir, { recursive: true, force: true })
-  tempDirs.delete(dir)
-}
-
-// ---------------------------------------------------------------- machine and processes
-
-function machine () {
-  const cpus = os.cpus()
-  return {
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    cpuCount: cpus.length,
-    availableParallelism: os.availableParallelism(),
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30 * 10) / 10,
-    node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    date: new Date().toISOString(),
-  }
-}
-
-/** A free TCP port on loopback (bound and released; the tiny race is acceptable for a bench). */
-async function freePort () {
-  return new Promise((res, rej) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.on('error', rej)
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address()
-      srv.close(() => res(port))
-    })
-  })
-}
-
-/** CPU time (ms, user + system) of a process and of its main thread; Linux only, else null. */
-function procStats (pid) {
-  try {
-    const ticks = (path) => {
-      const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ')
-      return (Number(fields[11]) + Number(fields[12])) * 10 // utime + stime, at USER_HZ = 100
-    }
-    return { cpuMs: ticks(`/proc/${pid}/stat`), mainThreadMs: ticks(`/proc/${pid}/task/${pid}/stat`) }
-  } catch {
-    return null
-  }
-}
-
-/** Machine-wide CPU jiffies from /proc/stat (all cores); Linux only, else null. */
+/** Machine-wide CPU jiffies from /proc/stat (all cores), busy and idle; Linux only, else null. */
 function machineStats () {
-  try {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-    return { busy: user + nice + system + irq + softirq + steal, idle: idle + iowait }
-  } catch {
-    return null
-  }
-}
-
-/**
- * Starts a child and resolves once GET /health answers 200. The child is tracked for cleanup;
- * `stop()` sends SIGTERM and waits for it to exit (SIGKILL after 20 s).
- */
-async function startChild ({ name, args, env, port, cwd }) {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  let output = ''
-  const keep = (chunk) => { output = (output + chunk).slice(-8000) }
-  child.stdout.on('data', keep)
-  child.stderr.on('data', keep)
-  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })))
-
-  const deadline = performance.now() + 30_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was healthy:\n${output}`)
-    const ok = await new Promise((res) => {
-      const req = http.get({ host: HOST, port, path: '/health', agent: false, timeout: 1000 }, (r) => {
-        r.resume()
-        res(r.statusCode === 200)
-      })
-      req.on('error', () => res(false))
-      req.on('timeout', () => req.destroy())
-    })
-    if (ok) break
-    if (performance.now() > deadline) throw new Error(`${name} was not healthy within 30 s:\n${output}`)
-    await sleep(50)
-  }
-  return {
-    pid: child.pid,
-    port,
-    name,
-    output: () => output,
-    /** null while running, else the exit code or signal. */
-    exited: () => child.exitCode ?? child.signalCode,
-    async stop () {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-      const result = await exited
-      clearTimeout(timer)
-      children.delete(child)
-      return result
-    },
-  }
+  const j = machineJiffies()
+  return j && { busy: j.user + j.nice + j.system + j.irq + j.softirq + j.steal, idle: j.idle + j.iowait }
 }
 
 async function startHeatpool ({ dataDir, cached, cpuProfDir }) {
   const port = await freePort()
-  const env = {
-    PATH: process.env.PATH,
-    HOST,
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ADMIN_TOKEN,
+  const env = serverEnv({
+    port,
+    dataDir,
     AUTH_TOKEN: SHARED_TOKEN,
     RATE_LIMIT_PER_MINUTE: '100000000',
     RATE_LIMIT_IP_PER_MINUTE: '100000000',
-    RETENTION_SCHEDULE: '',
     // Cached: the default PUBLIC_CACHE_SECONDS (10 s), not set here. MIN_INSTALLATIONS,
     // MIN_DATA_POINTS, ELIGIBILITY_* and K_ANONYMITY keep their defaults too.
     ...(cached ? {} : { PUBLIC_CACHE_SECONDS: '0' }),
-  }
-  const args = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, SERVER_JS] : [SERVER_JS]
+  })
+  const args = [...cpuProfFlags(cpuProfDir), SERVER_JS]
   // cwd = a scratch dir, so a developer's .env in the repository cannot change the benchmark.
-  return startChild({ name: `heatpool server (${cached ? 'cached' : 'uncached'})`, args, env, port, cwd: dataDir })
+  return startChild({ name: `heatpool server (${cached ? 'cached' : 'uncached'})`, args, env, port, cwd: dataDir, healthyWithinS: 30 })
 }
 
 // ---------------------------------------------------------------- client
@@ -277,17 +126,6 @@ function request (agent, port, { method = 'GET', path, headers = {}, body }) {
     req.on('error', (err) => res({ status: 0, body: Buffer.from(String(err)), ms: performance.now() - t0 }))
     req.end(body)
   })
-}
-
-function percentile (sorted, q) {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
-}
-
-function median (xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (s.length === 0) return NaN
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
 /**
@@ -326,14 +164,14 @@ async function drive ({ server, next, check, warmupMs, durationMs }) {
       }
     }
     const cpu0 = process.cpuUsage()
-    const srv0 = measure ? procStats(server.pid) : null
+    const srv0 = measure ? cpuOf(server.pid) : null
     const mach0 = machineStats()
-    const fromUs = Number(process.hrtime.bigint() / 1000n)
+    const fromUs = monotonicUs()
     const t0 = performance.now()
     await Promise.all(Array.from({ length: opts.concurrency }, (_, w) => worker(w)))
     const elapsedS = (performance.now() - t0) / 1000
-    m.windowUs = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) }
-    const srv1 = measure ? procStats(server.pid) : null
+    m.windowUs = { fromUs, toUs: monotonicUs() }
+    const srv1 = measure ? cpuOf(server.pid) : null
     const mach1 = machineStats()
     const cpu = process.cpuUsage(cpu0)
     m.elapsedS = elapsedS
@@ -644,7 +482,6 @@ async function sqlCost (dataDir, seed) {
 
 // ---------------------------------------------------------------- report
 
-const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a')
 const fmtMs = (n) => (n >= 100 ? fmt(n, 0) : n >= 10 ? fmt(n, 1) : fmt(n, 2))
 
 function summarise (runs) {
@@ -748,21 +585,14 @@ const DOCS_MARKER = '<!-- bench:read:results -->'
 
 /** Replaces (or adds) this concurrency's generated block in the Read API section of docs/BENCHMARKS.md. */
 function writeDocs (r) {
-  const start = `<!-- bench:read:c${r.options.concurrency}:start (generated by bench/read.mjs --write-docs) -->`
-  const end = `<!-- bench:read:c${r.options.concurrency}:end -->`
-  const block = `${start}\n${resultsMarkdown(r)}\n${end}`
   let text = readFileSync(DOCS, 'utf8')
   if (!text.includes(DOCS_SECTION)) text = `${text.trimEnd()}\n\n${DOCS_SECTION}\n\n${DOCS_MARKER}\n`
-  const i = text.indexOf(start)
-  const j = text.indexOf(end)
-  if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length)
-  else if (text.includes(DOCS_MARKER)) text = text.replace(DOCS_MARKER, `${block}\n\n${DOCS_MARKER}`)
-  else text = `${text.trimEnd()}\n\n${block}\n`
-  writeFileSync(DOCS, text)
-}
-
-function log (msg) {
-  process.stdout.write(`${msg}\n`)
+  writeFileSync(DOCS, withDocsBlock(text, {
+    start: `<!-- bench:read:c${r.options.concurrency}:start (generated by bench/read.mjs --write-docs) -->`,
+    end: `<!-- bench:read:c${r.options.concurrency}:end -->`,
+    body: resultsMarkdown(r),
+    placeholder: DOCS_MARKER,
+  }))
 }
 
 function anomaliesOf (runs, verification, extra) {
@@ -781,9 +611,7 @@ function anomaliesOf (runs, verification, extra) {
 async function main () {
   if (!existsSync(SERVER_JS)) throw new Error(`${SERVER_JS} is missing: run \`npm run build\` first`)
   const m = machine()
-  log(`bench:read ${m.date}`)
-  log(`machine: ${m.cpuModel} × ${m.cpuCount} (available parallelism ${m.availableParallelism}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}`)
-  log(`options: ${JSON.stringify(opts)}`)
+  logHeader('bench:read', m, opts)
 
   // 1. Schema by the server's own migrations, then the seed straight into SQLite.
   const dataDir = tempDir('heatpool-read-')
@@ -879,11 +707,8 @@ async function main () {
     } finally {
       await server.stop()
     }
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
-    if (file === undefined) throw new Error('the profiled server wrote no .cpuprofile (did it exit cleanly?)')
-    mkdirSync(RESULTS_DIR, { recursive: true })
-    const kept = join(RESULTS_DIR, `read-${m.date.replace(/[:.]/g, '-')}.cpuprofile`)
-    copyFileSync(join(dir, file), kept)
+    const kept = keepCpuProfile(dir, `read-${fileStamp(m.date)}`)
+    if (kept === null) throw new Error('the profiled server wrote no .cpuprofile (did it exit cleanly?)')
     removeDir(dir)
     profile = { file: kept, byEndpoint: {} }
     for (const [id, w] of Object.entries(windows)) {
@@ -901,7 +726,7 @@ async function main () {
   const summary = summarise(runs)
   const result = {
     machine: m,
-    command: `npm run bench:read -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, ''),
+    command: commandLine('bench:read'),
     options: opts,
     seed: { rows: seed.rows, times: seed.times, active: seed.active, dbBytes: seed.dbBytes, tables: seed.tables, models: seed.models.map((x) => ({ name: x.name, key: x.key, heatPumps: x.heatPumps })) },
     verify: verification,
@@ -910,9 +735,7 @@ async function main () {
     profile,
   }
   result.anomalies = anomaliesOf(runs, verification, extra)
-  mkdirSync(RESULTS_DIR, { recursive: true })
-  const json = join(RESULTS_DIR, `read-c${opts.concurrency}-${m.date.replace(/[:.]/g, '-')}.json`)
-  writeFileSync(json, JSON.stringify(result, null, 2))
+  const json = saveResults(`read-c${opts.concurrency}-${fileStamp(m.date)}`, result)
   log('')
   log(resultsMarkdown(result))
   log('')
@@ -921,15 +744,7 @@ async function main () {
     writeDocs(result)
     log(`updated ${DOCS}`)
   }
-  for (const p of result.anomalies) log(`ANOMALY: ${p}`)
-  if (result.anomalies.length > 0) process.exitCode = 1
+  reportAnomalies(result.anomalies)
 }
 
-try {
-  await main()
-} catch (err) {
-  process.stderr.write(`bench: ${err.stack ?? err}\n`)
-  process.exitCode = 1
-} finally {
-  cleanup()
-}
+await runMain(main)
