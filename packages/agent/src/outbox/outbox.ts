@@ -240,13 +240,13 @@ export class Outbox {
   }
 
   /**
-   * The batch to send next for an installation: its oldest pending batch, else a new one made of
-   * its oldest loose records that share an envelope (at most `maxRecords`). Undefined when
-   * nothing waits.
+   * The batch to send next for an installation: its oldest pending batch (after batch `after`,
+   * which may be in flight), else a new one made of its oldest loose records that share an
+   * envelope (at most `maxRecords`). Undefined when nothing waits.
    */
-  nextBatch (installationId: string, maxRecords: number): Batch | undefined {
+  nextBatch (installationId: string, maxRecords: number, after = 0): Batch | undefined {
     return this.#db.transaction(() => {
-      const pending = this.#db.prepare("SELECT * FROM batches WHERE installation_id = ? AND state = 'pending' ORDER BY id LIMIT 1").get(installationId) as BatchRow | undefined
+      const pending = this.#db.prepare("SELECT * FROM batches WHERE installation_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT 1").get(installationId, after) as BatchRow | undefined
       if (pending !== undefined) return toBatch(pending)
       const first = this.#db.prepare('SELECT envelope FROM records WHERE installation_id = ? AND batch_id IS NULL ORDER BY id LIMIT 1').get(installationId) as { envelope: string } | undefined
       if (first === undefined) return undefined

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
 import type { AgentConfig } from '../config.js'
 import type { Batch, Outbox } from '../outbox/outbox.js'
-import type { ServerClient } from '../server-client.js'
-import { describeProblem, type Credential, type Credentials } from './credentials.js'
+import type { ServerAnswer, ServerClient } from '../server-client.js'
+import { describeProblem, type Credentials } from './credentials.js'
 import { backoffMs, classify, MAX_RETRY_AFTER_MS, nextUploadAt, parseRetryAfter, uploadOffsetMs } from './policy.js'
 import { LogThrottle } from './throttle.js'
 
@@ -19,6 +19,12 @@ export interface UploaderHooks {
   readonly uploaded?: (records: number) => void
   readonly retried?: () => void
   readonly quarantined?: () => void
+}
+
+interface PreparedBatch {
+  readonly batch: Batch
+  readonly records: number
+  readonly gzipped: Buffer
 }
 
 interface InstallationState {
@@ -159,29 +165,42 @@ export class Uploader {
       return
     }
     s.problem = undefined
-    let batch: Batch | undefined = first
-    while (batch !== undefined && !this.#stopped) {
-      if (!await this.#send(installationId, s, batch, credential)) return
-      batch = this.outbox.nextBatch(installationId, this.config.AGENT_BATCH_RECORDS)
+    // Pipelined: while one batch is in flight the next is read and compressed, so the agent's
+    // work overlaps the server's instead of adding to it (catch-up after an outage).
+    let prepared: Promise<PreparedBatch> | undefined = this.#prepare(installationId, first)
+    while (prepared !== undefined && !this.#stopped) {
+      const current: PreparedBatch = await prepared
+      const answer = this.client.submitCompressed(current.gzipped, credential.kind === 'none' ? '' : credential.token, current.batch.idempotencyKey)
+      const next = this.outbox.nextBatch(installationId, this.config.AGENT_BATCH_RECORDS, current.batch.id)
+      prepared = next === undefined ? undefined : this.#prepare(installationId, next)
+      if (!this.#handle(installationId, s, current, await answer)) {
+        await prepared?.catch(() => undefined)
+        return
+      }
     }
     const interval = this.config.AGENT_UPLOAD_INTERVAL * 1000
     s.nextScheduled = nextUploadAt(this.clock(), interval, uploadOffsetMs(installationId, interval))
   }
 
-  /** Sends one batch; false when this installation must wait (backoff). */
-  async #send (installationId: string, s: InstallationState, batch: Batch, credential: Credential): Promise<boolean> {
+  /** Reads a batch's records and compresses its body (the same bytes on every attempt). */
+  async #prepare (installationId: string, batch: Batch): Promise<PreparedBatch> {
     const records = this.outbox.batchRecords(batch.id)
-    const body = batchBody(installationId, batch, records.map((r) => r.json))
-    const answer = await this.client.submit(body, credential.kind === 'none' ? '' : credential.token, batch.idempotencyKey)
+    const gzipped = await this.client.compress(batchBody(installationId, batch, records.map((r) => r.json)))
+    return { batch, records: records.length, gzipped }
+  }
+
+  /** Acts on the answer to one batch; false when this installation must wait (backoff). */
+  #handle (installationId: string, s: InstallationState, prepared: PreparedBatch, answer: ServerAnswer): boolean {
+    const { batch } = prepared
     const outcome = classify(answer.status)
     const detail = answer.error ?? describe(answer.body)
     const at = new Date(this.clock()).toISOString()
-    this.#lastResult = { at, installationId, outcome, status: answer.status, records: records.length, ...(outcome === 'acknowledged' ? {} : { detail }) }
+    this.#lastResult = { at, installationId, outcome, status: answer.status, records: prepared.records, ...(outcome === 'acknowledged' ? {} : { detail }) }
     switch (outcome) {
       case 'acknowledged':
         this.outbox.acknowledge(batch.id)
         s.attempts = 0
-        this.hooks.uploaded?.(records.length)
+        this.hooks.uploaded?.(prepared.records)
         return true
       case 'quarantine':
         this.outbox.quarantine(batch.id, answer.status, detail)
