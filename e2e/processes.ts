@@ -8,6 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { OutboxStats } from '../packages/agent/src/outbox/outbox.js'
 
 export const REPO = fileURLToPath(new URL('../', import.meta.url))
 export const SERVER_ENTRY = join(REPO, 'packages/server/dist/server.js')
@@ -207,15 +208,7 @@ export async function postJson<T> (url: string, body: unknown = undefined): Prom
 
 /** The agent's GET /api/status (the parts these tests read). */
 export interface AgentStatus {
-  readonly outbox: {
-    readonly records: number
-    readonly bytes: number
-    readonly pendingBatches: number
-    readonly quarantinedBatches: number
-    readonly quarantinedRecords: number
-    readonly dropped: number
-    readonly uploaded: number
-  }
+  readonly outbox: OutboxStats
   readonly last_upload: { readonly outcome: string, readonly status: number | null, readonly detail?: string } | null
   readonly uploads: { readonly installationId: string, readonly problem: string | null, readonly attempts: number }[]
   readonly quarantined: { readonly batch: number, readonly status: number | null }[]
