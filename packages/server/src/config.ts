@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import Type, { type Static } from 'typebox'
-import { readConfiguration } from '@heatpool/protocol'
+import { ConfigurationError, readConfiguration } from '@heatpool/protocol'
 
 /**
  * The server's one configuration schema. Every key is an environment variable with a default
@@ -35,6 +35,14 @@ export const ConfigSchema = Type.Object({
   ROLLUP_MAX_GAP_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'Power is integrated and running time counted only between samples at most this far apart' }),
   PUBLIC_CACHE_SECONDS: Type.Integer({ minimum: 0, default: 10, description: 'How long pool status and community averages are served from memory before being recomputed' }),
   DOCS_ENABLED: Type.Boolean({ default: true, description: 'Serve the OpenAPI document and UI at /docs' }),
+  DATABASE_URL: Type.String({ default: '', description: 'A postgres:// URL selects PostgreSQL for installations, tokens, ledger, rollups and models; empty = SQLite under DATA_DIR' }),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'Most PostgreSQL connections this process opens' }),
+  SAMPLE_STORE: Type.Union([Type.Literal('sqlite'), Type.Literal('victoriametrics')], { default: 'sqlite', description: 'Where raw samples go: sqlite (the embedded store; needs DATABASE_URL empty) or victoriametrics (VM_URL)' }),
+  VM_URL: Type.String({ default: '', description: 'VictoriaMetrics base URL (http://host:8428); empty = derived from VM_WRITE_URL or VM_QUERY_URL' }),
+  VM_WRITE_URL: Type.String({ default: '', description: 'Upstream name: VictoriaMetrics write URL (…/write); only its base URL is used' }),
+  VM_QUERY_URL: Type.String({ default: '', description: 'Upstream name: VictoriaMetrics query URL (…/api/v1/query); only its base URL is used' }),
+  VM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'A VictoriaMetrics request slower than this fails; ingest then answers 503 with Retry-After' }),
+  REDIS_URL: Type.String({ default: '', description: 'redis:// URL of a Redis shared by all server replicas for rate limits; empty = limits kept in this process' }),
   SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full', description: 'SQLite synchronous mode: full survives power loss, normal survives process crashes only' }),
   RETENTION_SCHEDULE: Type.String({ default: '17 * * * *', description: 'Cron pattern (UTC) of the retention job; empty disables it' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'On SIGTERM/SIGINT, time allowed for in-flight requests to finish' }),
@@ -50,7 +58,47 @@ export { ConfigurationError as ConfigError } from '@heatpool/protocol'
  * with a bad configuration must not start.
  */
 export function loadConfig (env: Readonly<Record<string, string | undefined>>): Config {
-  return readConfiguration(ConfigSchema, [env], 'configuration')
+  const config = readConfiguration(ConfigSchema, [env], 'configuration')
+  const problems = storeProblems(config)
+  if (problems.length > 0) throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`)
+  return config
+}
+
+/** Whether the DATABASE_URL selects PostgreSQL (`postgres://` or `postgresql://`). */
+export function usesPostgres (config: Pick<Config, 'DATABASE_URL'>): boolean {
+  return config.DATABASE_URL !== ''
+}
+
+/**
+ * VictoriaMetrics' base URL from `VM_URL`, or from the upstream `VM_WRITE_URL` / `VM_QUERY_URL`
+ * (their path is dropped: `http://vm:8428/write` → `http://vm:8428`); '' when none is set.
+ */
+export function victoriaMetricsBaseUrl (config: Pick<Config, 'VM_URL' | 'VM_WRITE_URL' | 'VM_QUERY_URL'>): string {
+  const raw = [config.VM_URL, config.VM_WRITE_URL, config.VM_QUERY_URL].find((u) => u.trim() !== '')
+  if (raw === undefined) return ''
+  const url = new URL(raw.trim())
+  if (config.VM_URL.trim() !== '') return url.href.replace(/\/+$/, '')
+  return url.origin
+}
+
+/** Combinations of store keys that cannot work, as messages naming the keys. */
+function storeProblems (config: Config): string[] {
+  const problems: string[] = []
+  if (config.DATABASE_URL !== '' && !/^postgres(ql)?:\/\//i.test(config.DATABASE_URL)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL, or empty for SQLite')
+  }
+  if (config.SAMPLE_STORE === 'sqlite' && config.DATABASE_URL !== '') {
+    problems.push('SAMPLE_STORE=sqlite keeps samples in the embedded store, which DATABASE_URL replaces: set SAMPLE_STORE=victoriametrics')
+  }
+  for (const key of ['VM_URL', 'VM_WRITE_URL', 'VM_QUERY_URL'] as const) {
+    const value = config[key].trim()
+    if (value !== '' && !URL.canParse(value)) problems.push(`${key} must be an http(s) URL`)
+  }
+  if (problems.length === 0 && config.SAMPLE_STORE === 'victoriametrics' && victoriaMetricsBaseUrl(config) === '') {
+    problems.push('SAMPLE_STORE=victoriametrics needs VM_URL (or the upstream VM_WRITE_URL / VM_QUERY_URL)')
+  }
+  if (config.REDIS_URL !== '' && !/^rediss?:\/\//i.test(config.REDIS_URL)) problems.push('REDIS_URL must be a redis:// or rediss:// URL')
+  return problems
 }
 
 /** Loads `.env` from the working directory into `process.env` if it exists (existing variables win). */

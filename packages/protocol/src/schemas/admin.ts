@@ -35,11 +35,11 @@ export type InstallationDetail = Static<typeof InstallationDetailSchema>
 
 export const ErasureResultSchema = Type.Object({
   installation_id: Type.String(),
-  samples_deleted: Type.Integer(),
+  samples_deleted: Type.Union([Type.Integer(), Type.Null()], { description: 'Samples deleted; null when the sample store cannot count them (VictoriaMetrics)' }),
 })
 
 export const RetentionResultSchema = Type.Object({
-  samples_deleted: Type.Integer(),
+  samples_deleted: Type.Union([Type.Integer(), Type.Null()], { description: 'Samples deleted; null when the sample store cannot count them (VictoriaMetrics)' }),
   idempotency_keys_deleted: Type.Integer(),
   cutoff: Type.String({ format: 'date-time' }),
 })

@@ -10,11 +10,11 @@ import { httpError } from '../errors.js'
 import { DAY_MS, onTimeSamplesByDay, samplesByDay } from '../ledger/contribution.js'
 import type { Metrics } from '../metrics.js'
 import { upsertHeatPumps } from '../store/heat-pumps.js'
-import { findResponse, saveResponse } from '../store/idempotency.js'
+import { findResponse, saveResponse, type StoredResponse } from '../store/idempotency.js'
 import { ensureInstallation, recordSubmission } from '../store/installations.js'
 import { addContributions } from '../store/ledger.js'
 import { addPoolSamples } from '../store/pool.js'
-import { updateRollups } from './rollup-updater.js'
+import { readTails, updateRollups } from './rollup-updater.js'
 import type { SampleRow, SampleWriteResult, Store } from '../store/types.js'
 
 export interface SubmitInput {
@@ -62,20 +62,22 @@ export class SubmitService {
     try {
       const ttlStart = input.receivedAt - this.config.IDEMPOTENCY_TTL_HOURS * 3_600_000
       const previous = await findResponse(this.store.db, keyHash, ttlStart)
-      if (previous !== undefined) {
-        if (previous.bodyHash !== input.bodyHash) throw httpError('HP_ERR_IDEMPOTENCY_KEY_REUSED')
-        this.metrics.batches.inc({ outcome: 'replayed' })
-        return { statusCode: previous.statusCode, body: JSON.parse(previous.response) as SubmitResponse, replayed: true }
-      }
-      const body = await this.#ingest(input, keyHash)
-      this.metrics.batches.inc({ outcome: 'stored' })
-      return { statusCode: 200, body, replayed: false }
+      if (previous !== undefined) return this.#replay(previous, input)
+      const outcome = await this.#ingest(input, keyHash, ttlStart)
+      if (!outcome.replayed) this.metrics.batches.inc({ outcome: 'stored' })
+      return outcome
     } finally {
       this.#inFlight.delete(keyHash)
     }
   }
 
-  async #ingest (input: SubmitInput, keyHash: string): Promise<SubmitResponse> {
+  #replay (previous: StoredResponse, input: SubmitInput): SubmitOutcome {
+    if (previous.bodyHash !== input.bodyHash) throw httpError('HP_ERR_IDEMPOTENCY_KEY_REUSED')
+    this.metrics.batches.inc({ outcome: 'replayed' })
+    return { statusCode: previous.statusCode, body: JSON.parse(previous.response) as SubmitResponse, replayed: true }
+  }
+
+  async #ingest (input: SubmitInput, keyHash: string, ttlStart: number): Promise<SubmitOutcome> {
     const endTimer = this.metrics.batchDuration.startTimer()
     const { records, tally } = normaliseSubmission(input.data, {
       nowMs: input.receivedAt,
@@ -83,7 +85,13 @@ export class SubmitService {
       futureToleranceMs: this.config.FUTURE_TOLERANCE_SECONDS * 1000,
     })
     const { store, config } = this
-    const body = await store.transaction<SubmitResponse>(async (trx) => {
+    const result = await store.transaction<SubmitOutcome | SubmitResponse>(async (trx) => {
+      // Batches of one installation go one at a time, across server replicas too: the sample
+      // store decides what is new from the heat pumps' tails, and the ledger adds to itself.
+      await store.lockInstallation(trx, input.installationId)
+      // Another replica may have stored the same batch while this one waited for the lock.
+      const previous = await findResponse(trx, keyHash, ttlStart)
+      if (previous !== undefined) return this.#replay(previous, input)
       await ensureInstallation(trx, input.installationId, input.receivedAt, { modelName: input.model.name, modelKey: input.model.key })
       const ids = await upsertHeatPumps(trx, input.installationId, records.map((r) => r.heatPump), input.model, input.receivedAt, config.MAX_HEAT_PUMPS_PER_INSTALLATION)
       const rows: SampleRow[] = []
@@ -97,20 +105,22 @@ export class SubmitService {
         tally.records.reasons.too_many_heatpumps = (tally.records.reasons.too_many_heatpumps ?? 0) + 1
         tally.values.accepted -= Object.keys(r.values).length
       }
-      const written = store.samples.write(rows)
+      const tails = await readTails(trx, rows.map((r) => r.heatPumpId))
+      const lastSampleTs = new Map([...tails].map(([id, t]) => [id, t.lastSampleTs]))
+      const written = await store.samples.write({ installationId: input.installationId, rows, lastSampleTs })
       const onTime = onTimeSamplesByDay(rows, written.storedPerRow, input.receivedAt, config.CONTRIBUTION_GRACE_DAYS)
       const all = samplesByDay(rows, written.storedPerRow)
       await addContributions(trx, input.installationId, onTime, all, config.CONTRIBUTION_MIN_SAMPLES)
       await addPoolSamples(trx, all)
-      await updateRollups(trx, store.samples, rows, written.storedPerRow, config.ROLLUP_MAX_GAP_SECONDS * 1000)
-      let lastSampleTs: number | null = null
+      await updateRollups(trx, store.samples, rows, written.storedPerRow, tails, config.ROLLUP_MAX_GAP_SECONDS * 1000)
+      let newestTs: number | null = null
       for (let i = 0; i < rows.length; i++) {
-        if ((written.storedPerRow[i] ?? 0) > 0) lastSampleTs = Math.max(lastSampleTs ?? 0, (rows[i] as SampleRow).ts)
+        if ((written.storedPerRow[i] ?? 0) > 0) newestTs = Math.max(newestTs ?? 0, (rows[i] as SampleRow).ts)
       }
       await recordSubmission(trx, input.installationId, {
         receivedAt: input.receivedAt,
         stored: written.stored,
-        lastSampleTs,
+        lastSampleTs: newestTs,
         modelName: input.model.name,
         modelKey: input.model.key,
       })
@@ -126,8 +136,9 @@ export class SubmitService {
       return response
     })
     endTimer()
-    this.#count(tally, body)
-    return body
+    if ('replayed' in result) return result
+    this.#count(tally, result)
+    return { statusCode: 200, body: result, replayed: false }
   }
 
   #count (tally: SubmissionTally, body: SubmitResponse): void {

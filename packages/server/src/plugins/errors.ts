@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ERRORS, HttpError, type ErrorCode } from '../errors.js'
+import { StoreUnavailableError } from '../store/types.js'
 
 /** Fastify's and its plugins' own error codes, mapped to ours. */
 const FRAMEWORK_CODES: Record<string, ErrorCode> = {
@@ -13,6 +14,10 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_CP_ERR_INVALID_CONTENT: 'HP_ERR_BAD_ENCODING',
 }
 
+/** PostgreSQL SQLSTATE classes of an engine that cannot serve: connection exceptions, insufficient resources, operator intervention. */
+const PG_UNAVAILABLE = /^(08|53|57P)/
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'])
+
 /**
  * Failures of the storage engine itself (disk full, I/O error, locked or closed database) are
  * worth a retry: they answer 503 with Retry-After, never a 500 that hides the cause and never
@@ -20,8 +25,10 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
  */
 export function isStoreFailure (err: unknown): boolean {
   if (!(err instanceof Error)) return false
+  if (err instanceof StoreUnavailableError) return true
   const code = (err as Error & { code?: unknown }).code
-  return (typeof code === 'string' && code.startsWith('SQLITE_')) || /database connection is not open|driver has already been destroyed/i.test(err.message)
+  if (typeof code === 'string' && (code.startsWith('SQLITE_') || PG_UNAVAILABLE.test(code) || NETWORK_CODES.has(code))) return true
+  return /database connection is not open|driver has already been destroyed|Connection terminated/i.test(err.message)
 }
 
 /**

@@ -41,6 +41,8 @@ export interface HeatPumpsTable {
   last_seen_at: number
   /** Latest sample timestamp stored for this heat pump (rollups append after it). */
   last_sample_ts: number | null
+  /** JSON of the values of that sample (migration 003; null for heat pumps stored before it). */
+  last_sample_values: string | null
 }
 
 /** Per installation and UTC day: samples timestamped in that day that arrived on time. */

@@ -25,7 +25,7 @@ export async function storedSamples (t: TestApp, installationId: string): Promis
     .where('installation_id', '=', installationId).execute()
   const out: Sample[] = []
   for (const hp of heatPumps) {
-    for (const row of store.samples.read(hp.id, 0, END_OF_TIME)) {
+    for (const row of await store.samples.read(hp.id, 0, END_OF_TIME)) {
       for (const [metric, value] of Object.entries(row.values)) {
         out.push({ hp: hp.hp_key, metric, ts: row.ts, value: value as number })
       }

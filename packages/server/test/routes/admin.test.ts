@@ -57,7 +57,7 @@ describe('admin routes', () => {
     expect(res.statusCode).toBe(200)
     expect(res.json().samples_deleted).toBe(1)
     const hp = await t.app.store.db.selectFrom('heat_pumps').select('id').executeTakeFirstOrThrow()
-    expect(t.app.store.samples.read(hp.id, 0, Number.MAX_SAFE_INTEGER).map((s) => s.ts)).toEqual([start - 60_000])
+    expect((await t.app.store.samples.read(hp.id, 0, Number.MAX_SAFE_INTEGER)).map((s) => s.ts)).toEqual([start - 60_000])
   })
 
   it('validates the id', async () => {

@@ -34,7 +34,7 @@ async function rollupsInStore (t: TestApp) {
 
 async function rollupsFromSamples (t: TestApp, maxGapMs: number) {
   const hp = await t.app.store.db.selectFrom('heat_pumps').select('id').executeTakeFirstOrThrow()
-  const all = t.app.store.samples.read(hp.id, 0, Number.MAX_SAFE_INTEGER)
+  const all = await t.app.store.samples.read(hp.id, 0, Number.MAX_SAFE_INTEGER)
   return Object.fromEntries(accumulateHours(all, { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, maxGapMs }, new Map()))
 }
 

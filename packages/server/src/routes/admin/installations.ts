@@ -89,14 +89,15 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (id === null) throw httpError('HP_ERR_INVALID_INSTALLATION_ID')
     const store = app.store
     const deleted = await store.transaction(async (trx) => {
+      await store.lockInstallation(trx, id)
       const heatPumps = await heatPumpIdsOf(trx, id)
-      const samples = store.samples.deleteHeatPumps(heatPumps)
+      const samples = await store.samples.deleteHeatPumps(heatPumps)
       await subtractInstallationFromPool(trx, id)
-      return (await deleteInstallation(trx, id)) ? samples : null
+      return (await deleteInstallation(trx, id)) ? { samples } : null
     })
     if (deleted === null) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
-    request.log.info({ installation: id, samples: deleted }, 'installation erased')
-    return { installation_id: id, samples_deleted: deleted }
+    request.log.info({ installation: id, samples: deleted.samples }, 'installation erased')
+    return { installation_id: id, samples_deleted: deleted.samples }
   })
 
   app.post('/api/v2/admin/retention', {

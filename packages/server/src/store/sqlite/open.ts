@@ -46,9 +46,12 @@ export async function openSqliteStore (options: SqliteStoreOptions): Promise<Sto
   const samples = new SqliteSampleStore(sqlite)
 
   return {
+    dialect: 'sqlite',
     db,
     samples,
     transaction: (fn) => db.transaction().execute(fn),
+    // One connection, and Kysely runs its transactions one at a time: nothing can interleave.
+    lockInstallation: async () => {},
     async ping () {
       sqlite.prepare('SELECT 1').get()
     },

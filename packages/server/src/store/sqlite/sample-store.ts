@@ -1,6 +1,6 @@
 import { METRIC_NAMES, type MetricName, type MetricValues } from '@heatpool/protocol'
 import type BetterSqlite3 from 'better-sqlite3'
-import type { SampleRow, SampleStore, SampleWriteResult, StoredSample } from '../types.js'
+import type { SampleBatch, SampleRow, SampleStore, SampleWriteResult, StoredSample } from '../types.js'
 
 /**
  * Samples in one WITHOUT ROWID table, one row per (heat pump, timestamp) and one REAL column per
@@ -22,7 +22,7 @@ ${cols},
 }
 
 export class SqliteSampleStore implements SampleStore {
-  readonly kind = 'sqlite'
+  readonly kind = 'sqlite' as const
   readonly #db: BetterSqlite3.Database
   readonly #insert: BetterSqlite3.Statement
   readonly #select: BetterSqlite3.Statement
@@ -40,7 +40,12 @@ export class SqliteSampleStore implements SampleStore {
     this.#args = new Array<number | null>(SAMPLE_COLUMNS.length + 2).fill(null)
   }
 
-  write (rows: readonly SampleRow[]): SampleWriteResult {
+  async write (batch: SampleBatch): Promise<SampleWriteResult> {
+    return this.writeRows(batch.rows)
+  }
+
+  /** Synchronous: the rows go into the caller's open transaction (the SQLite ON CONFLICT key decides what is new). */
+  writeRows (rows: readonly SampleRow[]): SampleWriteResult {
     const storedPerRow = new Uint32Array(rows.length)
     let stored = 0
     let duplicate = 0
@@ -89,7 +94,7 @@ export class SqliteSampleStore implements SampleStore {
     return { stored, duplicate, storedPerRow }
   }
 
-  read (heatPumpId: number, fromMs: number, toMs: number, metrics: readonly MetricName[] = SAMPLE_COLUMNS): StoredSample[] {
+  async read (heatPumpId: number, fromMs: number, toMs: number, metrics: readonly MetricName[] = SAMPLE_COLUMNS): Promise<StoredSample[]> {
     const cols = metrics.filter((m) => SAMPLE_COLUMNS.includes(m))
     const stmt = this.#db.prepare(`SELECT ts, ${cols.join(', ')} FROM samples WHERE heat_pump_id = ? AND ts >= ? AND ts < ? ORDER BY ts`).raw(true)
     return (stmt.all(heatPumpId, fromMs, toMs) as (number | null)[][]).map((r) => {
@@ -102,7 +107,7 @@ export class SqliteSampleStore implements SampleStore {
     })
   }
 
-  deleteOlderThan (cutoffMs: number): number {
+  async deleteOlderThan (cutoffMs: number): Promise<number> {
     // Per heat pump, so each delete is a primary-key range scan, not a full-table scan.
     const ids = this.#db.prepare('SELECT id FROM heat_pumps').pluck().all() as number[]
     const del = this.#db.prepare('DELETE FROM samples WHERE heat_pump_id = ? AND ts < ?')
@@ -111,14 +116,14 @@ export class SqliteSampleStore implements SampleStore {
     return deleted
   }
 
-  deleteHeatPumps (heatPumpIds: readonly number[]): number {
+  async deleteHeatPumps (heatPumpIds: readonly number[]): Promise<number> {
     const del = this.#db.prepare('DELETE FROM samples WHERE heat_pump_id = ?')
     let deleted = 0
     for (const id of heatPumpIds) deleted += del.run(id).changes
     return deleted
   }
 
-  sizeBytes (): number | null {
+  async sizeBytes (): Promise<number | null> {
     try {
       const row = this.#db.prepare("SELECT sum(pgsize) AS bytes FROM dbstat WHERE name = 'samples'").get() as { bytes: number | null }
       return row.bytes ?? 0
@@ -126,4 +131,11 @@ export class SqliteSampleStore implements SampleStore {
       return null // dbstat is a compile-time option of SQLite
     }
   }
+
+  async ping (): Promise<void> {
+    this.#db.prepare('SELECT 1').get()
+  }
+
+  /** The relational store owns the connection and closes it. */
+  async close (): Promise<void> {}
 }

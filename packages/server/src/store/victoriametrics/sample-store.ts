@@ -1,0 +1,82 @@
+import type { MetricName } from '@heatpool/protocol'
+import type { SampleBatch, SampleStore, SampleWriteResult, StoredSample } from '../types.js'
+import { VictoriaMetricsClient, type VictoriaMetricsClientOptions } from './client.js'
+import { encodeLineProtocol, heatPumpSelector, parseExport } from './series.js'
+import { collisionRanges, planWrite } from './write-plan.js'
+
+/**
+ * Raw samples in VictoriaMetrics (series layout: `series.ts`). Run it with
+ * `-dedup.minScrapeInterval=1ms`: a batch re-sent after a lost answer then stores nothing twice.
+ *
+ * VictoriaMetrics cannot say whether a sample existed, so the write decides it (`write-plan.ts`):
+ * rows after the heat pump's newest stored timestamp are new; rows at or before it are checked
+ * against an export of just that span. The caller holds the installation's lock for the whole
+ * ingest transaction, so no other batch of the installation interleaves between check and write.
+ */
+export class VictoriaMetricsSampleStore implements SampleStore {
+  readonly kind = 'victoriametrics' as const
+  readonly #client: VictoriaMetricsClient
+
+  constructor (options: VictoriaMetricsClientOptions) {
+    this.#client = new VictoriaMetricsClient(options)
+  }
+
+  async write (batch: SampleBatch): Promise<SampleWriteResult> {
+    const stored = new Map<number, StoredSample[]>()
+    for (const [heatPumpId, range] of collisionRanges(batch)) {
+      stored.set(heatPumpId, await this.read(heatPumpId, range.fromMs, range.toMs))
+    }
+    const plan = planWrite(batch, stored)
+    if (plan.samples.length > 0) {
+      await this.#client.post('/write?precision=ms', encodeLineProtocol(batch.installationId, plan.samples))
+    }
+    return { stored: plan.stored, duplicate: plan.duplicate, storedPerRow: plan.storedPerRow }
+  }
+
+  async read (heatPumpId: number, fromMs: number, toMs: number, metrics?: readonly MetricName[]): Promise<StoredSample[]> {
+    if (toMs <= fromMs) return []
+    // Samples are searchable only after VictoriaMetrics' next in-memory flush (about a second);
+    // reading your own writes needs it now.
+    await this.#client.get('/internal/force_flush')
+    const text = await this.#client.form('/api/v1/export', {
+      'match[]': heatPumpSelector([heatPumpId], metrics),
+      start: fromMs / 1000,
+      end: (toMs - 1) / 1000,
+    })
+    return parseExport(text, fromMs, toMs)
+  }
+
+  /** VictoriaMetrics expires samples itself (`-retentionPeriod`, set it to RETENTION_DAYS). */
+  async deleteOlderThan (): Promise<null> {
+    return null
+  }
+
+  async deleteHeatPumps (heatPumpIds: readonly number[]): Promise<null> {
+    if (heatPumpIds.length === 0) return null
+    await this.#client.form('/api/v1/admin/tsdb/delete_series', { 'match[]': heatPumpSelector(heatPumpIds) })
+    return null
+  }
+
+  async sizeBytes (): Promise<number | null> {
+    const text = await this.#client.get('/metrics')
+    let bytes = 0
+    let seen = false
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('vm_data_size_bytes{')) continue
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1))
+      if (Number.isFinite(value)) {
+        bytes += value
+        seen = true
+      }
+    }
+    return seen ? bytes : null
+  }
+
+  async ping (): Promise<void> {
+    await this.#client.get('/health')
+  }
+
+  async close (): Promise<void> {
+    await this.#client.close()
+  }
+}
