@@ -20,7 +20,7 @@ export async function openStore (config: Config): Promise<Store> {
 }
 
 function victoriaMetrics (config: Config): VictoriaMetricsSampleStore {
-  return new VictoriaMetricsSampleStore({ baseUrl: victoriaMetricsBaseUrl(config), timeoutMs: config.VM_TIMEOUT_MS })
+  return new VictoriaMetricsSampleStore({ baseUrl: victoriaMetricsBaseUrl(config), timeoutMs: config.VM_TIMEOUT_MS, pool: config.VM_POOL })
 }
 
 /** A relational store with another sample store; ready only when both answer, closed together. */

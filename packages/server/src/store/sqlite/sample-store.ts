@@ -97,14 +97,21 @@ export class SqliteSampleStore implements SampleStore {
   async read (heatPumpId: number, fromMs: number, toMs: number, metrics: readonly MetricName[] = SAMPLE_COLUMNS): Promise<StoredSample[]> {
     const cols = metrics.filter((m) => SAMPLE_COLUMNS.includes(m))
     const stmt = this.#db.prepare(`SELECT ts, ${cols.join(', ')} FROM samples WHERE heat_pump_id = ? AND ts >= ? AND ts < ? ORDER BY ts`).raw(true)
-    return (stmt.all(heatPumpId, fromMs, toMs) as (number | null)[][]).map((r) => {
+    const out: StoredSample[] = []
+    for (const r of stmt.all(heatPumpId, fromMs, toMs) as (number | null)[][]) {
       const values: MetricValues = {}
+      let present = 0
       for (let c = 0; c < cols.length; c++) {
         const v = r[c + 1]
-        if (v !== null && v !== undefined) values[cols[c] as MetricName] = v
+        if (v !== null && v !== undefined) {
+          values[cols[c] as MetricName] = v
+          present++
+        }
       }
-      return { ts: r[0] as number, values }
-    })
+      // A timestamp without any of the requested metrics is no sample of them.
+      if (present > 0) out.push({ ts: r[0] as number, values })
+    }
+    return out
   }
 
   async deleteOlderThan (cutoffMs: number): Promise<number> {

@@ -16,9 +16,11 @@ import { collisionRanges, planWrite } from './write-plan.js'
 export class VictoriaMetricsSampleStore implements SampleStore {
   readonly kind = 'victoriametrics' as const
   readonly #client: VictoriaMetricsClient
+  readonly #pool: string
 
-  constructor (options: VictoriaMetricsClientOptions) {
+  constructor (options: VictoriaMetricsClientOptions & { readonly pool?: string }) {
     this.#client = new VictoriaMetricsClient(options)
+    this.#pool = options.pool ?? ''
   }
 
   async write (batch: SampleBatch): Promise<SampleWriteResult> {
@@ -28,7 +30,7 @@ export class VictoriaMetricsSampleStore implements SampleStore {
     }
     const plan = planWrite(batch, stored)
     if (plan.samples.length > 0) {
-      await this.#client.post('/write?precision=ms', encodeLineProtocol(batch.installationId, plan.samples))
+      await this.#client.post('/write?precision=ms', encodeLineProtocol(batch.installationId, plan.samples, this.#pool))
     }
     return { stored: plan.stored, duplicate: plan.duplicate, storedPerRow: plan.storedPerRow }
   }
@@ -39,7 +41,7 @@ export class VictoriaMetricsSampleStore implements SampleStore {
     // reading your own writes needs it now.
     await this.#client.get('/internal/force_flush')
     const text = await this.#client.form('/api/v1/export', {
-      'match[]': heatPumpSelector([heatPumpId], metrics),
+      'match[]': heatPumpSelector([heatPumpId], metrics, this.#pool),
       start: fromMs / 1000,
       end: (toMs - 1) / 1000,
     })
@@ -53,7 +55,9 @@ export class VictoriaMetricsSampleStore implements SampleStore {
 
   async deleteHeatPumps (heatPumpIds: readonly number[]): Promise<null> {
     if (heatPumpIds.length === 0) return null
-    await this.#client.form('/api/v1/admin/tsdb/delete_series', { 'match[]': heatPumpSelector(heatPumpIds) })
+    // Samples not yet flushed would otherwise outlive the deletion of their series.
+    await this.#client.get('/internal/force_flush')
+    await this.#client.form('/api/v1/admin/tsdb/delete_series', { 'match[]': heatPumpSelector(heatPumpIds, undefined, this.#pool) })
     return null
   }
 

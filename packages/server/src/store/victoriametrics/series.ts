@@ -5,7 +5,8 @@ import type { StoredSample } from '../types.js'
  * heatpool's series layout in VictoriaMetrics (docs/STORAGE.md): one series per heat pump and
  * canonical metric, `heatpool_<metric>{installation_id="<uuid>",heat_pump_id="<id>"}`, values in
  * the catalog's units, millisecond timestamps. No `version` or model label: a client upgrade or
- * a renamed model must not start new series. `heat_pump_id` is the relational store's id.
+ * a renamed model must not start new series. `heat_pump_id` is the relational store's id. With
+ * `VM_POOL` set, every series also carries `pool="<VM_POOL>"` and every selector requires it.
  */
 export const SERIES_PREFIX = 'heatpool_'
 /** The Influx line-protocol measurement; VictoriaMetrics names each field's series `<measurement>_<field>`. */
@@ -25,7 +26,8 @@ export interface NewSample {
  * per metric: `heatpool,installation_id=…,heat_pump_id=7 temp_outdoor=5.5,temp_flow=35 1764… `.
  * Installation ids are canonical UUIDs, so tag values need no escaping.
  */
-export function encodeLineProtocol (installationId: string, samples: readonly NewSample[]): string {
+export function encodeLineProtocol (installationId: string, samples: readonly NewSample[], pool = ''): string {
+  const tags = `${MEASUREMENT}${pool === '' ? '' : `,pool=${pool}`},installation_id=${installationId},heat_pump_id=`
   let out = ''
   for (const s of samples) {
     let fields = ''
@@ -35,13 +37,13 @@ export function encodeLineProtocol (installationId: string, samples: readonly Ne
       fields += `${fields === '' ? '' : ','}${m}=${formatNumber(v)}`
     }
     if (fields === '') continue
-    out += `${MEASUREMENT},installation_id=${installationId},heat_pump_id=${s.heatPumpId} ${fields} ${s.ts}\n`
+    out += `${tags}${s.heatPumpId} ${fields} ${s.ts}\n`
   }
   return out
 }
 
 /** VictoriaMetrics' JSON-lines import (`/api/v1/import`): one line per series with all its points. */
-export function encodeJsonLines (installationId: string, samples: readonly NewSample[]): string {
+export function encodeJsonLines (installationId: string, samples: readonly NewSample[], pool = ''): string {
   const series = new Map<string, { heatPumpId: number, metric: string, values: number[], timestamps: number[] }>()
   for (const s of samples) {
     for (const m in s.values) {
@@ -57,7 +59,7 @@ export function encodeJsonLines (installationId: string, samples: readonly NewSa
   let out = ''
   for (const e of series.values()) {
     out += JSON.stringify({
-      metric: { __name__: SERIES_PREFIX + e.metric, installation_id: installationId, heat_pump_id: String(e.heatPumpId) },
+      metric: { __name__: SERIES_PREFIX + e.metric, ...(pool === '' ? {} : { pool }), installation_id: installationId, heat_pump_id: String(e.heatPumpId) },
       values: e.values,
       timestamps: e.timestamps,
     }) + '\n'
@@ -71,13 +73,13 @@ function formatNumber (v: number): string {
 }
 
 /** `match[]` selector of heatpool series of some heat pumps, optionally only some metrics. */
-export function heatPumpSelector (heatPumpIds: readonly number[], metrics?: readonly MetricName[]): string {
+export function heatPumpSelector (heatPumpIds: readonly number[], metrics?: readonly MetricName[], pool = ''): string {
   const name = metrics === undefined
     ? `__name__=~"${SERIES_PREFIX}.+"`
     : `__name__=~"${SERIES_PREFIX}(${metrics.filter((m) => METRIC_SET.has(m)).join('|')})"`
   const ids = heatPumpIds.map((id) => String(Math.trunc(id)))
   const hp = ids.length === 1 ? `heat_pump_id="${ids[0] as string}"` : `heat_pump_id=~"${ids.join('|')}"`
-  return `{${name},${hp}}`
+  return `{${name}${pool === '' ? '' : `,pool="${pool}"`},${hp}}`
 }
 
 interface ExportLine {
