@@ -42,6 +42,7 @@ export const ConfigSchema = Type.Object({
   VM_WRITE_URL: Type.String({ default: '', description: 'Upstream name: VictoriaMetrics write URL (…/write); only its base URL is used' }),
   VM_QUERY_URL: Type.String({ default: '', description: 'Upstream name: VictoriaMetrics query URL (…/api/v1/query); only its base URL is used' }),
   VM_POOL: Type.String({ pattern: '^[A-Za-z0-9_-]{0,64}$', default: '', description: 'When set, every series carries pool="<this>" and reads and erasure see only it, so several heatpool deployments (or test runs) can share one VictoriaMetrics' }),
+  VM_REPLAY_SECONDS: Type.Integer({ minimum: 0, default: 30, description: 'Each batch written to VictoriaMetrics is also kept this long in the relational store and re-sent if VictoriaMetrics restarts before flushing it to disk; 0 = trust VictoriaMetrics' }),
   VM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'A VictoriaMetrics request slower than this fails; ingest then answers 503 with Retry-After' }),
   REDIS_URL: Type.String({ default: '', description: 'redis:// URL of a Redis shared by all server replicas for rate limits; empty = limits kept in this process' }),
   SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full', description: 'SQLite synchronous mode: full survives power loss, normal survives process crashes only' }),

@@ -107,7 +107,7 @@ export class SubmitService {
       }
       const tails = await readTails(trx, rows.map((r) => r.heatPumpId))
       const lastSampleTs = new Map([...tails].map(([id, t]) => [id, t.lastSampleTs]))
-      const written = await store.samples.write({ installationId: input.installationId, rows, lastSampleTs })
+      const written = await store.samples.write({ installationId: input.installationId, rows, lastSampleTs }, trx)
       const onTime = onTimeSamplesByDay(rows, written.storedPerRow, input.receivedAt, config.CONTRIBUTION_GRACE_DAYS)
       const all = samplesByDay(rows, written.storedPerRow)
       await addContributions(trx, input.installationId, onTime, all, config.CONTRIBUTION_MIN_SAMPLES)

@@ -1,8 +1,10 @@
 import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely'
+import { columnTypes } from './migration-types.js'
 
 /**
- * Relational migrations, in order. Written with Kysely's schema builder only (no dialect SQL),
- * so SQLite and PostgreSQL get the same schema. Never edit a shipped migration; add one.
+ * Relational migrations, in order. Written with Kysely's schema builder only, so SQLite and
+ * PostgreSQL get the same schema; the few types the engines spell differently come from
+ * `columnTypes` (SQLite's DDL is exactly what shipped). Never edit a shipped migration; add one.
  */
 /** The rollup sum columns as migration 002 created them (rollups/rollup.ts ROLLUP_SUM_COLUMNS). */
 const ROLLUP_SUM_COLUMNS_002 = [
@@ -14,14 +16,15 @@ const ROLLUP_SUM_COLUMNS_002 = [
 const migrations: Record<string, Migration> = {
   '001-initial': {
     async up (db: Kysely<unknown>) {
+      const { text, autoIncrementId } = columnTypes(db)
       await db.schema.createTable('installations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('token_hash', 'text', (c) => c.unique())
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('token_hash', text, (c) => c.unique())
         .addColumn('registered_at', 'bigint')
-        .addColumn('consent_version', 'text')
-        .addColumn('manufacturer', 'text')
-        .addColumn('model_name', 'text')
-        .addColumn('model_key', 'text')
+        .addColumn('consent_version', text)
+        .addColumn('manufacturer', text)
+        .addColumn('model_name', text)
+        .addColumn('model_key', text)
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('first_seen_at', 'bigint')
         .addColumn('last_seen_at', 'bigint')
@@ -33,50 +36,51 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('installations_last_seen').on('installations').column('last_seen_at').execute()
 
       await db.schema.createTable('heat_pumps')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('installation_id', 'text', (c) => c.notNull().references('installations.id').onDelete('cascade'))
-        .addColumn('hp_key', 'text', (c) => c.notNull())
-        .addColumn('manufacturer', 'text', (c) => c.notNull())
-        .addColumn('driver_model', 'text', (c) => c.notNull())
-        .addColumn('model_name', 'text')
-        .addColumn('model_key', 'text')
+        .addColumn('id', 'integer', autoIncrementId)
+        .addColumn('installation_id', text, (c) => c.notNull().references('installations.id').onDelete('cascade'))
+        .addColumn('hp_key', text, (c) => c.notNull())
+        .addColumn('manufacturer', text, (c) => c.notNull())
+        .addColumn('driver_model', text, (c) => c.notNull())
+        .addColumn('model_name', text)
+        .addColumn('model_key', text)
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
         .addUniqueConstraint('heat_pumps_installation_key', ['installation_id', 'hp_key'])
         .execute()
 
       await db.schema.createTable('ledger_days')
-        .addColumn('installation_id', 'text', (c) => c.notNull().references('installations.id').onDelete('cascade'))
+        .addColumn('installation_id', text, (c) => c.notNull().references('installations.id').onDelete('cascade'))
         .addColumn('day', 'integer', (c) => c.notNull())
         .addColumn('samples', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('ledger_days_pk', ['installation_id', 'day'])
         .execute()
 
       await db.schema.createTable('idempotency_keys')
-        .addColumn('key_hash', 'text', (c) => c.primaryKey())
-        .addColumn('installation_id', 'text', (c) => c.notNull())
-        .addColumn('body_hash', 'text', (c) => c.notNull())
+        .addColumn('key_hash', text, (c) => c.primaryKey())
+        .addColumn('installation_id', text, (c) => c.notNull())
+        .addColumn('body_hash', text, (c) => c.notNull())
         .addColumn('status_code', 'integer', (c) => c.notNull())
-        .addColumn('response', 'text', (c) => c.notNull())
+        .addColumn('response', text, (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute()
       await db.schema.createIndex('idempotency_keys_created').on('idempotency_keys').column('created_at').execute()
 
       await db.schema.createTable('settings')
-        .addColumn('key', 'text', (c) => c.primaryKey())
-        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('key', text, (c) => c.primaryKey())
+        .addColumn('value', text, (c) => c.notNull())
         .execute()
     },
   },
   '002-rollups-pool-models': {
     async up (db: Kysely<unknown>) {
+      const { text, real } = columnTypes(db)
       // Additive per-hour sums of one heat pump (see rollups/rollup.ts): every community figure
       // is computed from these, never from raw samples.
       for (const [table, key] of [['rollups_hourly', 'hour'], ['rollups_daily', 'day']] as const) {
         let builder: CreateTableBuilder<string, string> = db.schema.createTable(table)
           .addColumn('heat_pump_id', 'integer', (c) => c.notNull().references('heat_pumps.id').onDelete('cascade'))
           .addColumn(key, 'integer', (c) => c.notNull())
-        for (const col of ROLLUP_SUM_COLUMNS_002) builder = builder.addColumn(col, 'real', (c) => c.notNull().defaultTo(0))
+        for (const col of ROLLUP_SUM_COLUMNS_002) builder = builder.addColumn(col, real, (c) => c.notNull().defaultTo(0))
         if (table === 'rollups_hourly') builder = builder.addColumn('outdoor_band', 'integer')
         await builder.addPrimaryKeyConstraint(`${table}_pk`, ['heat_pump_id', key]).execute()
       }
@@ -91,15 +95,37 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('heat_pumps_model_key').on('heat_pumps').column('model_key').execute()
 
       await db.schema.createTable('models')
-        .addColumn('name', 'text', (c) => c.primaryKey())
-        .addColumn('model_key', 'text')
-        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('name', text, (c) => c.primaryKey())
+        .addColumn('model_key', text)
+        .addColumn('filename', text, (c) => c.notNull())
         .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('sha256', text, (c) => c.notNull())
         .addColumn('size_bytes', 'bigint', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute()
       await db.schema.createIndex('models_model_key').on('models').column('model_key').execute()
+    },
+  },
+  '003-last-sample-values': {
+    async up (db: Kysely<unknown>) {
+      const { text } = columnTypes(db)
+      // The newest stored sample of each heat pump (JSON of its values): the next in-order batch
+      // integrates from it without reading the sample store back (rollup-updater.ts).
+      await db.schema.alterTable('heat_pumps').addColumn('last_sample_values', text).execute()
+    },
+  },
+  '004-recent-sample-writes': {
+    async up (db: Kysely<unknown>) {
+      const { text, autoIncrementId } = columnTypes(db)
+      // Batches written to VictoriaMetrics in the last VM_REPLAY_SECONDS, committed with the
+      // ingest transaction, re-sent if VictoriaMetrics restarts before it has them on disk
+      // (store/victoriametrics/recent-writes.ts). Unused by the embedded store.
+      await db.schema.createTable('recent_sample_writes')
+        .addColumn('id', 'integer', autoIncrementId)
+        .addColumn('body', text, (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('recent_sample_writes_created').on('recent_sample_writes').column('created_at').execute()
     },
   },
 }

@@ -12,15 +12,22 @@ export async function openStore (config: Config): Promise<Store> {
   if (!usesPostgres(config)) {
     const embedded = await openSqliteStore({ dataDir: config.DATA_DIR, synchronous: config.SQLITE_SYNCHRONOUS })
     if (config.SAMPLE_STORE === 'sqlite') return embedded
-    return combine(embedded, victoriaMetrics(config))
+    return combine(embedded, victoriaMetrics(config, embedded))
   }
   // Loaded only when selected: the embedded profile never loads the PostgreSQL driver.
   const { openPostgresStore } = await import('./postgres/open.js')
-  return combine(await openPostgresStore({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }), victoriaMetrics(config))
+  const relational = await openPostgresStore({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE })
+  return combine(relational, victoriaMetrics(config, relational))
 }
 
-function victoriaMetrics (config: Config): VictoriaMetricsSampleStore {
-  return new VictoriaMetricsSampleStore({ baseUrl: victoriaMetricsBaseUrl(config), timeoutMs: config.VM_TIMEOUT_MS, pool: config.VM_POOL })
+function victoriaMetrics (config: Config, relational: RelationalStore): VictoriaMetricsSampleStore {
+  return new VictoriaMetricsSampleStore({
+    baseUrl: victoriaMetricsBaseUrl(config),
+    timeoutMs: config.VM_TIMEOUT_MS,
+    pool: config.VM_POOL,
+    db: relational.db,
+    replayWindowMs: config.VM_REPLAY_SECONDS * 1000,
+  })
 }
 
 /** A relational store with another sample store; ready only when both answer, closed together. */

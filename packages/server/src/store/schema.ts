@@ -99,7 +99,15 @@ export interface SettingsTable {
   value: string
 }
 
+/** Line-protocol bodies written to VictoriaMetrics recently, kept until it has them on disk. */
+export interface RecentSampleWritesTable {
+  id: Generated<number>
+  body: string
+  created_at: number
+}
+
 export interface Database {
+  recent_sample_writes: RecentSampleWritesTable
   installations: InstallationsTable
   heat_pumps: HeatPumpsTable
   ledger_days: LedgerDaysTable

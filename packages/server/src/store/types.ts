@@ -46,10 +46,10 @@ export interface SampleStore {
   readonly kind: 'sqlite' | 'victoriametrics'
   /**
    * Writes a batch; resolves only when the engine confirmed the write. Call inside the ingest
-   * transaction, after `Store.lockInstallation`, so that no other batch of the same installation
-   * interleaves.
+   * transaction `trx`, after `Store.lockInstallation`, so that no other batch of the same
+   * installation interleaves (and what the store keeps relationally commits with the batch).
    */
-  write (batch: SampleBatch): Promise<SampleWriteResult>
+  write (batch: SampleBatch, trx: Kysely<Database>): Promise<SampleWriteResult>
   /** Samples of one heat pump with `fromMs <= ts < toMs`, oldest first, written ones included. */
   read (heatPumpId: number, fromMs: number, toMs: number, metrics?: readonly MetricName[]): Promise<StoredSample[]>
   /** Deletes samples older than `cutoffMs`; the number deleted, or null when the engine expires data itself. */

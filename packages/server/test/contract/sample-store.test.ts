@@ -38,7 +38,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
       { heatPumpId: b, ts: T0, values: { temp_outdoor: 7 } },
       { heatPumpId: a, ts: T0 + 60_000, values: {} },
     ]
-    const res = await s.store.samples.write({ installationId: s.installationId, rows, lastSampleTs: tails([[a, null], [b, null]]) })
+    const res = await s.store.samples.write({ installationId: s.installationId, rows, lastSampleTs: tails([[a, null], [b, null]]) }, s.store.db)
     expect(res.stored).toBe(5)
     expect(res.duplicate).toBe(0)
     expect([...res.storedPerRow]).toEqual([2, 2, 1, 0])
@@ -56,7 +56,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
     const s = await open()
     if (s === undefined) return ctx.skip()
     const [a] = s.heatPumps
-    await s.store.samples.write({ installationId: s.installationId, rows: [{ heatPumpId: a, ts: T0, values: { temp_outdoor: 1, temp_flow: 30 } }], lastSampleTs: tails([[a, null]]) })
+    await s.store.samples.write({ installationId: s.installationId, rows: [{ heatPumpId: a, ts: T0, values: { temp_outdoor: 1, temp_flow: 30 } }], lastSampleTs: tails([[a, null]]) }, s.store.db)
     const res = await s.store.samples.write({
       installationId: s.installationId,
       rows: [
@@ -65,7 +65,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
         { heatPumpId: a, ts: T0 + 30_000, values: { temp_outdoor: 3, temp_flow: 31 } }, // 1 duplicate (same batch), 1 new
       ],
       lastSampleTs: tails([[a, T0]]),
-    })
+    }, s.store.db)
     expect([...res.storedPerRow]).toEqual([1, 1, 1])
     expect(res.stored).toBe(3)
     expect(res.duplicate).toBe(2)
@@ -78,7 +78,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
       installationId: s.installationId,
       rows: [{ heatPumpId: a, ts: T0 + 30_000, values: { temp_outdoor: 2, temp_flow: 31 } }],
       lastSampleTs: tails([[a, T0 + 30_000]]),
-    })
+    }, s.store.db)
     expect(again).toMatchObject({ stored: 0, duplicate: 2 })
   })
 
@@ -90,7 +90,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
       installationId: s.installationId,
       rows: [{ heatPumpId: a, ts: T0, values: { temp_outdoor: 1 } }, { heatPumpId: b, ts: T0, values: { temp_outdoor: 2 } }],
       lastSampleTs: tails([[a, null], [b, null]]),
-    })
+    }, s.store.db)
     const deleted = await s.store.samples.deleteHeatPumps([a])
     if (deleted !== null) expect(deleted).toBe(1)
     expect(await s.store.samples.read(a, 0, Number.MAX_SAFE_INTEGER)).toEqual([])

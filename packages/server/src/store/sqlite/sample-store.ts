@@ -40,6 +40,7 @@ export class SqliteSampleStore implements SampleStore {
     this.#args = new Array<number | null>(SAMPLE_COLUMNS.length + 2).fill(null)
   }
 
+  /** The transaction is the one open on the same connection: nothing to pass. */
   async write (batch: SampleBatch): Promise<SampleWriteResult> {
     return this.writeRows(batch.rows)
   }
