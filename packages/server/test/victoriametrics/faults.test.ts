@@ -11,6 +11,12 @@ function batch (id: string, from: number, count: number) {
   return v1Payload(id, Array.from({ length: count }, (_, i) => v1Record(T0 + (from + i) * 30, { temp_outside: 3 + i / 100 })))
 }
 
+/** 50 records 10 s apart from 20 days ago: room for ~170,000 records before "now". */
+const LOAD_T0 = NOW / 1000 - 20 * 86_400
+function loadBatch (id: string, from: number) {
+  return v1Payload(id, Array.from({ length: 50 }, (_, i) => v1Record(LOAD_T0 + (from + i) * 10, { temp_outside: 3 + i / 100 })))
+}
+
 async function samplesOf (t: TestApp, id: string) {
   const hp = await t.app.store.db.selectFrom('heat_pumps').select('id').where('installation_id', '=', id).executeTakeFirst()
   return hp === undefined ? [] : t.app.store.samples.read(hp.id, 0, Number.MAX_SAFE_INTEGER)
@@ -91,5 +97,50 @@ describe('VictoriaMetrics down, slow or crashed', () => {
     // The kept bodies outlive the restart until VictoriaMetrics has them on disk.
     const kept = await t.app.store.db.selectFrom('recent_sample_writes').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
     expect(Number(kept.n)).toBe(6)
+  })
+
+  it('under load: no 2xx for data that was not written, 503s while it is killed, full recovery without a restart', async (ctx) => {
+    const vm = await startVictoriaMetrics()
+    if (vm === undefined) return ctx.skip()
+    const t = await build({ SAMPLE_STORE: 'victoriametrics', VM_URL: vm.url, VM_TIMEOUT_MS: '2000', RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '100000' }, NOW)
+    const senders = await Promise.all([0, 1, 2, 3].map(async () => ({ ...(await t.register()), next: 0, acknowledged: 0, refused: 0 })))
+    let stop = false
+    const loops = senders.map(async (s) => {
+      while (!stop) {
+        // Each batch is retried under its key until acknowledged, as a client does.
+        const res = await t.submit(loadBatch(s.id, s.next), s.token, { 'idempotency-key': `${s.id}-${s.next}` })
+        if (res.statusCode === 200) {
+          s.acknowledged += 50
+          s.next += 50
+        } else {
+          expect(res.statusCode, res.body).toBe(503)
+          expect(res.headers['retry-after']).toBeDefined()
+          s.refused++
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+      }
+    })
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    await sleep(1500)
+    await vm.kill()
+    await sleep(1000)
+    await vm.start()
+    await sleep(1500)
+    await vm.kill()
+    await vm.start()
+    await sleep(1500)
+    stop = true
+    await Promise.all(loops)
+
+    expect(senders.reduce((n, s) => n + s.refused, 0)).toBeGreaterThan(0)
+    for (const s of senders) {
+      expect(s.acknowledged).toBeGreaterThan(0)
+      const samples = await samplesOf(t, s.id)
+      // Every acknowledged record is there, once (records are one timestamp each).
+      expect(samples.map((x) => x.ts)).toEqual(Array.from({ length: s.acknowledged }, (_, i) => (LOAD_T0 + i * 10) * 1000))
+      const installation = await t.app.store.db.selectFrom('installations').select('samples_total').where('id', '=', s.id).executeTakeFirstOrThrow()
+      const values = samples.reduce((n, x) => n + Object.keys(x.values).length, 0)
+      expect(Number(installation.samples_total)).toBe(values)
+    }
   })
 })
