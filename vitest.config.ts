@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config'
 
 // Tests import workspace packages from source, so `npm test` never runs against a stale build.
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-const alias = {
-  '@heatpool/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
-}
+const alias = [
+  { find: /^@heatpool\/protocol\/identifiers$/, replacement: fileURLToPath(new URL('./packages/protocol/src/identifiers.ts', import.meta.url)) },
+  { find: /^@heatpool\/protocol$/, replacement: fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)) },
+]
 
 export default defineConfig({
   test: {

@@ -1,39 +1,100 @@
 import { existsSync, readFileSync } from 'node:fs'
-import Type, { type Static } from 'typebox'
-import { ConfigurationError, readConfiguration } from '@heatpool/protocol'
 
 /**
- * The agent's one configuration schema: environment variables, optionally a JSON file
- * (`AGENT_CONFIG`, keys as below), the environment winning. Every key has a default and help.
+ * The agent's one configuration: environment variables, optionally a JSON file (`AGENT_CONFIG`,
+ * keys as below), the environment winning. Every key has a default and help.
+ *
+ * A plain table read by a few lines below, not a TypeBox schema: the agent runs for months next
+ * to the heat pump on small hardware, and TypeBox's value module alone costs it ~20 MB of
+ * memory (docs/BENCHMARKS.md, "Agent"). The rules are those of the server's configuration
+ * (`readConfiguration` of @heatpool/protocol): text converted to the key's type, whole numbers
+ * never truncated, unknown keys in the file refused, every bad key named at once.
  */
-export const AgentConfigSchema = Type.Object({
-  HEATPOOL_SERVER_URL: Type.String({ default: 'http://127.0.0.1:8000', description: 'Base URL of the heatpool server (the part before /api/…)' }),
-  AGENT_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8090, description: 'Port of the local API and the relay (point a logger\'s TELEMETRY_ENDPOINT at http://<agent>:<port>/api/v1/submit)' }),
-  AGENT_HOST: Type.String({ default: '127.0.0.1', description: 'Address the local API listens on; 0.0.0.0 to accept a logger on another host' }),
-  AGENT_DATA_DIR: Type.String({ minLength: 1, default: './agent-data', description: 'Directory of the outbox, state, tokens and models' }),
-  AGENT_CONSENT: Type.Boolean({ default: false, description: 'true gives consent to share data (same as `heatpool-agent consent on`); nothing is uploaded without consent' }),
-  AGENT_CONSENT_VERSION: Type.String({ minLength: 1, default: '2026-11', description: 'Version of the consent text the owner accepted; sent at registration' }),
-  AGENT_HEATPUMP_MODEL: Type.String({ default: '', description: 'Heat-pump model name (e.g. "AERO SLM") for registration and model lookup when the logger sends none' }),
-  AGENT_SHARED_TOKEN: Type.String({ default: '', description: 'Fallback bearer token for servers in shared-token mode when registration is not possible' }),
-  AGENT_UPLOAD_INTERVAL: Type.Integer({ minimum: 1, default: 86_400, description: 'Seconds between scheduled uploads; each installation uploads at its own random offset within the interval' }),
-  AGENT_FLUSH_RECORDS: Type.Integer({ minimum: 1, default: 2000, description: 'Upload at once when this many records wait (as upstream)' }),
-  AGENT_BATCH_RECORDS: Type.Integer({ minimum: 1, maximum: 5000, default: 500, description: 'Most records in one upload batch (as upstream)' }),
-  AGENT_OUTBOX_MAX_BYTES: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024, description: 'Outbox size cap; past it the oldest records are dropped and counted' }),
-  AGENT_RETRY_MIN_MS: Type.Integer({ minimum: 1, default: 1000, description: 'First retry delay after a failed upload (exponential backoff with full jitter)' }),
-  AGENT_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 300_000, description: 'Longest retry delay' }),
-  AGENT_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 60_000, description: 'Timeout of one request to the server' }),
-  AGENT_MODEL_CHECK_INTERVAL: Type.Integer({ minimum: 0, default: 86_400, description: 'Seconds between community-model checks; 0 disables the schedule (on demand only)' }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'pino log level' }),
-}, { additionalProperties: false })
+interface IntegerKey { readonly type: 'integer', readonly default: number, readonly minimum?: number, readonly maximum?: number, readonly description: string }
+interface StringKey { readonly type: 'string', readonly default: string, readonly minLength?: number, readonly enum?: readonly string[], readonly description: string }
+interface BooleanKey { readonly type: 'boolean', readonly default: boolean, readonly description: string }
+type KeySchema = IntegerKey | StringKey | BooleanKey
 
-export type AgentConfig = Static<typeof AgentConfigSchema>
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-export { ConfigurationError as AgentConfigError } from '@heatpool/protocol'
+export const AgentConfigSchema = {
+  properties: {
+    HEATPOOL_SERVER_URL: { type: 'string', default: 'http://127.0.0.1:8000', description: 'Base URL of the heatpool server (the part before /api/…)' },
+    AGENT_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8090, description: 'Port of the local API and the relay (point a logger\'s TELEMETRY_ENDPOINT at http://<agent>:<port>/api/v1/submit)' },
+    AGENT_HOST: { type: 'string', default: '127.0.0.1', description: 'Address the local API listens on; 0.0.0.0 to accept a logger on another host' },
+    AGENT_DATA_DIR: { type: 'string', minLength: 1, default: './agent-data', description: 'Directory of the outbox, state, tokens and models' },
+    AGENT_CONSENT: { type: 'boolean', default: false, description: 'true gives consent to share data (same as `heatpool-agent consent on`); nothing is uploaded without consent' },
+    AGENT_CONSENT_VERSION: { type: 'string', minLength: 1, default: '2026-11', description: 'Version of the consent text the owner accepted; sent at registration' },
+    AGENT_HEATPUMP_MODEL: { type: 'string', default: '', description: 'Heat-pump model name (e.g. "AERO SLM") for registration and model lookup when the logger sends none' },
+    AGENT_SHARED_TOKEN: { type: 'string', default: '', description: 'Fallback bearer token for servers in shared-token mode when registration is not possible' },
+    AGENT_UPLOAD_INTERVAL: { type: 'integer', minimum: 1, default: 86_400, description: 'Seconds between scheduled uploads; each installation uploads at its own random offset within the interval' },
+    AGENT_FLUSH_RECORDS: { type: 'integer', minimum: 1, default: 2000, description: 'Upload at once when this many records wait (as upstream)' },
+    AGENT_BATCH_RECORDS: { type: 'integer', minimum: 1, maximum: 5000, default: 500, description: 'Most records in one upload batch (as upstream)' },
+    AGENT_OUTBOX_MAX_BYTES: { type: 'integer', minimum: 1024, default: 256 * 1024 * 1024, description: 'Outbox size cap; past it the oldest records are dropped and counted' },
+    AGENT_RETRY_MIN_MS: { type: 'integer', minimum: 1, default: 1000, description: 'First retry delay after a failed upload (exponential backoff with full jitter)' },
+    AGENT_RETRY_MAX_MS: { type: 'integer', minimum: 1, default: 300_000, description: 'Longest retry delay' },
+    AGENT_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 60_000, description: 'Timeout of one request to the server' },
+    AGENT_MODEL_CHECK_INTERVAL: { type: 'integer', minimum: 0, default: 86_400, description: 'Seconds between community-model checks; 0 disables the schedule (on demand only)' },
+    LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info', description: 'pino log level' },
+  },
+} as const satisfies { properties: Record<string, KeySchema> }
+
+type Properties = typeof AgentConfigSchema.properties
+type ValueOf<S> = S extends { type: 'integer' } ? number : S extends { type: 'boolean' } ? boolean : S extends { enum: readonly (infer E)[] } ? E : string
+
+export type AgentConfig = { readonly [K in keyof Properties]: ValueOf<Properties[K]> }
+
+/** A configuration that cannot be used; the message names every bad key. */
+export class AgentConfigError extends Error {
+  override readonly name = 'ConfigurationError'
+}
+
+/** The key's value from `raw` (text or JSON), or why it is none. */
+function convert (schema: KeySchema, raw: unknown): { value: unknown } | { problem: string } {
+  const text = typeof raw === 'string' ? raw.trim() : undefined
+  switch (schema.type) {
+    case 'integer': {
+      const n = Number.isInteger(raw) ? raw as number : text !== undefined && /^-?\d+$/.test(text) ? Number(text) : undefined
+      if (n === undefined) return { problem: 'must be a whole number' }
+      if (schema.minimum !== undefined && n < schema.minimum) return { problem: `must be >= ${schema.minimum}` }
+      if (schema.maximum !== undefined && n > schema.maximum) return { problem: `must be <= ${schema.maximum}` }
+      return { value: n }
+    }
+    case 'boolean':
+      if (typeof raw === 'boolean') return { value: raw }
+      if (text !== undefined && /^(true|false|1|0)$/i.test(text)) return { value: /^(true|1)$/i.test(text) }
+      return { problem: 'must be true or false' }
+    case 'string': {
+      const s = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined
+      if (s === undefined) return { problem: 'must be text' }
+      if (schema.minLength !== undefined && s.length < schema.minLength) return { problem: `must have at least ${schema.minLength} character${schema.minLength === 1 ? '' : 's'}` }
+      if (schema.enum !== undefined && !schema.enum.includes(s)) return { problem: `must be one of ${schema.enum.join(', ')}` }
+      return { value: s }
+    }
+  }
+}
 
 /** Reads, converts, defaults and validates (environment over file); throws naming every bad key. */
 export function loadAgentConfig (env: Readonly<Record<string, string | undefined>>, file?: Readonly<Record<string, unknown>>): AgentConfig {
-  const config = readConfiguration(AgentConfigSchema, file === undefined ? [env] : [env, file], 'agent configuration', file)
-  return { ...config, HEATPOOL_SERVER_URL: config.HEATPOOL_SERVER_URL.replace(/\/+$/, '') }
+  const properties: Readonly<Record<string, KeySchema>> = AgentConfigSchema.properties
+  const problems: string[] = []
+  for (const key of Object.keys(file ?? {})) {
+    if (!(key in properties)) problems.push(`${key}: unknown setting`)
+  }
+  const config: Record<string, unknown> = {}
+  for (const [key, schema] of Object.entries(properties)) {
+    const raw = env[key] ?? file?.[key]
+    if (raw === undefined) {
+      config[key] = schema.default
+      continue
+    }
+    const result = convert(schema, raw)
+    if ('problem' in result) problems.push(`${key}=${JSON.stringify(raw)}: ${result.problem}`)
+    else config[key] = result.value
+  }
+  if (problems.length > 0) throw new AgentConfigError(`cannot load agent configuration: ${problems.join('; ')}`)
+  const c = config as AgentConfig
+  return { ...c, HEATPOOL_SERVER_URL: c.HEATPOOL_SERVER_URL.replace(/\/+$/, '') }
 }
 
 /** The configuration of this process: `AGENT_CONFIG` (a JSON file) if set, then the environment. */
@@ -41,11 +102,11 @@ export function agentConfigFromProcess (): AgentConfig {
   const path = process.env.AGENT_CONFIG
   let file: Record<string, unknown> | undefined
   if (path !== undefined && path !== '') {
-    if (!existsSync(path)) throw new ConfigurationError(`cannot load agent configuration: AGENT_CONFIG file ${JSON.stringify(path)} does not exist`)
+    if (!existsSync(path)) throw new AgentConfigError(`cannot load agent configuration: AGENT_CONFIG file ${JSON.stringify(path)} does not exist`)
     try {
       file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
     } catch (err) {
-      throw new ConfigurationError(`cannot load agent configuration: ${path} is not JSON: ${(err as Error).message}`)
+      throw new AgentConfigError(`cannot load agent configuration: ${path} is not JSON: ${(err as Error).message}`)
     }
   }
   return loadAgentConfig(process.env, file)

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { buildAgentApp } from './api/app.js'
+import type { Router } from './api/http.js'
 import type { AgentConfig } from './config.js'
+import { idleCollector } from './idle-gc.js'
 import { createAgentMetrics } from './metrics.js'
 import { ModelUpdater } from './model/updater.js'
 import { hashVerifier, type ModelVerifier } from './model/verify.js'
@@ -24,7 +25,9 @@ export interface AgentServiceOptions {
 }
 
 export interface AgentService {
-  readonly app: FastifyInstance
+  /** The local API (node:http). */
+  readonly app: Router
+  readonly log: Logger
   readonly outbox: Outbox
   readonly uploader: Uploader
   readonly updater: ModelUpdater
@@ -44,19 +47,21 @@ export async function startAgent (config: AgentConfig, options: AgentServiceOpti
   const outbox = new Outbox({ dir: join(config.AGENT_DATA_DIR, 'outbox'), maxBytes: config.AGENT_OUTBOX_MAX_BYTES, clock: options.clock })
   const client = new ServerClient({ baseUrl: config.HEATPOOL_SERVER_URL, timeoutMs: config.AGENT_REQUEST_TIMEOUT_MS })
   const metrics = createAgentMetrics(outbox)
+  const collector = idleCollector()
   const uploader = new Uploader(config, outbox, client, new Credentials(config, client, tokens, state), log.child({ part: 'uploader' }), {
-    uploaded: () => metrics.uploads.inc(),
-    retried: () => metrics.retries.inc(),
+    uploaded: () => { metrics.uploads.inc(); collector.poke() },
+    retried: () => { metrics.retries.inc(); collector.poke() },
     quarantined: () => metrics.quarantines.inc(),
   }, options.clock, Math.random, options.tickMs)
   const updater = new ModelUpdater(config, client, tokens, state, options.verifier ?? hashVerifier, log.child({ part: 'model' }), options.clock)
-  const app = await buildAgentApp({ config, outbox, uploader, updater, client, state, tokens, metrics, logger: options.httpLogs })
-  const url = await app.listen({ port: config.AGENT_PORT, host: config.AGENT_HOST })
+  const app = buildAgentApp({ config, outbox, uploader, updater, client, state, tokens, metrics, afterRelay: collector.poke, log: options.httpLogs === false ? undefined : log.child({ part: 'http' }) })
+  const url = await app.listen(config.AGENT_PORT, config.AGENT_HOST)
   uploader.start()
   updater.start()
   log.info({ url, server: config.HEATPOOL_SERVER_URL, consent: state.get().consent.given }, 'agent running')
   return {
     app,
+    log,
     outbox,
     uploader,
     updater,
@@ -66,6 +71,8 @@ export async function startAgent (config: AgentConfig, options: AgentServiceOpti
       await app.close()
       await uploader.stop()
       updater.stop()
+      collector.stop()
+      client.close()
       outbox.close()
     },
   }

@@ -25,7 +25,7 @@ import submitRoutes from './routes/v1/submit.js'
 import installationRoutes from './routes/v2/installations.js'
 import { recountContributionDays } from './store/ledger.js'
 import { getSetting, setSetting } from './store/settings.js'
-import { openSqliteStore } from './store/sqlite/open.js'
+import { openStore } from './store/open.js'
 import type { Store } from './store/types.js'
 
 export interface BuildAppOptions {
@@ -68,7 +68,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     ajv: { customOptions: { allErrors: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const store = options.store ?? await openSqliteStore({ dataDir: config.DATA_DIR, synchronous: config.SQLITE_SYNCHRONOUS })
+  const store = options.store ?? await openStore(config)
   if (options.store === undefined) app.addHook('onClose', async () => store.close())
 
   await syncContributionThreshold(store, config.CONTRIBUTION_MIN_SAMPLES)
@@ -78,6 +78,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     perIpPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
     perInstallationPerMinute: config.RATE_LIMIT_PER_MINUTE,
     maxKeys: config.RATE_LIMIT_MAX_KEYS,
+    redisUrl: config.REDIS_URL,
   })
   await app.register(authPlugin, { config, store, announce: options.announce ?? ((m) => app.log.warn(m)) })
   await app.register(bodyPlugin)

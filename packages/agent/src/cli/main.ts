@@ -64,7 +64,7 @@ async function main (argv: string[]): Promise<void> {
     case 'run': {
       const agent = await startAgent(config)
       closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-        if (err !== undefined) agent.app.log.error({ err }, 'shutting down after an error')
+        if (err !== undefined) agent.log.error({ err }, 'shutting down after an error')
         await agent.close()
       })
       return

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { AnswerHeaders } from '../server-client.js'
 
 /**
  * The seam where a downloaded model is accepted or refused before it replaces the current one.
@@ -7,7 +8,7 @@ import { createHash } from 'node:crypto'
  */
 export interface ModelVerifier {
   /** Throws with a `cannot verify model: …` message when the model must not be used. */
-  verify (bytes: Buffer, headers: Headers): void
+  verify (bytes: Buffer, headers: AnswerHeaders): void
 }
 
 export const hashVerifier: ModelVerifier = {

@@ -370,3 +370,35 @@ describe('waiting counts kept in memory', () => {
     }), { numRuns: 150 })
   })
 })
+
+describe('Outbox batches for the uploader', () => {
+  const id = '00000000-0000-4000-8000-000000000001'
+  const env: Envelope = { heatpump_model: 'AERO SLM', version: '1.0.2' }
+
+  it('bounds a new batch by bytes as well as by records, one record at least', () => {
+    const o = outbox(':memory:')
+    o.append(id, env, [rec(1, 400), rec(2, 400), rec(3, 400), rec(4, 2000), rec(5, 100)])
+    const sizes: number[][] = []
+    for (let b = o.nextBatch(id, 500, 0, 1000); b !== undefined; b = o.nextBatch(id, 500, 0, 1000)) {
+      sizes.push(seqs(o, b))
+      o.acknowledge(b.id)
+    }
+    expect(sizes).toEqual([[1, 2], [3], [4], [5]])
+  })
+
+  it('creates the next batches in one go, keeps them (and their keys) across a restart, and joins their records in order', () => {
+    const dir = tempDir()
+    let o = outbox(dir)
+    o.append(id, env, Array.from({ length: 10 }, (_, i) => rec(i + 1)))
+    const first = o.nextBatch(id, 3) as Batch
+    const ahead = o.nextBatches(id, 3, first.id, 8)
+    expect(ahead.map((b) => seqs(o, b))).toEqual([[4, 5, 6], [7, 8, 9], [10]])
+    o = reopen(o, dir)
+    expect(o.nextBatches(id, 3, first.id, 2).map((b) => b.idempotencyKey)).toEqual(ahead.slice(0, 2).map((b) => b.idempotencyKey))
+    const joined = o.batchJson(first.id)
+    expect(joined.records).toBe(3)
+    expect((JSON.parse(`[${joined.json}]`) as { seq: number }[]).map((r) => r.seq)).toEqual([1, 2, 3])
+    expect(o.acknowledge(first.id)).toBe(3)
+    expect(o.waiting(id)).toBe(7)
+  })
+})

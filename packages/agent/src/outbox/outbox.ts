@@ -242,21 +242,32 @@ export class Outbox {
   /**
    * The batch to send next for an installation: its oldest pending batch (after batch `after`,
    * which may be in flight), else a new one made of its oldest loose records that share an
-   * envelope (at most `maxRecords`). Undefined when nothing waits.
+   * envelope: at most `maxRecords`, and no more than `maxBytes` of records unless one record alone
+   * is larger. Undefined when nothing waits.
    */
-  nextBatch (installationId: string, maxRecords: number, after = 0): Batch | undefined {
-    return this.#db.transaction(() => {
-      const pending = this.#db.prepare("SELECT * FROM batches WHERE installation_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT 1").get(installationId, after) as BatchRow | undefined
-      if (pending !== undefined) return toBatch(pending)
-      const first = this.#db.prepare('SELECT envelope FROM records WHERE installation_id = ? AND batch_id IS NULL ORDER BY id LIMIT 1').get(installationId) as { envelope: string } | undefined
-      if (first === undefined) return undefined
-      const created = this.#db.prepare("INSERT INTO batches (installation_id, idempotency_key, envelope, state, created_at) VALUES (?, ?, ?, 'pending', ?) RETURNING *")
-        .get(installationId, `hpa-${randomUUID()}`, first.envelope, this.#clock()) as BatchRow
-      this.#db.prepare(`UPDATE records SET batch_id = ? WHERE id IN (
-        SELECT id FROM records WHERE installation_id = ? AND batch_id IS NULL AND envelope = ? ORDER BY id LIMIT ?)`)
-        .run(created.id, installationId, first.envelope, maxRecords)
-      return toBatch(created)
-    })()
+  nextBatch (installationId: string, maxRecords: number, after = 0, maxBytes = Infinity): Batch | undefined {
+    return this.#db.transaction(() => this.#nextBatch(installationId, maxRecords, after, maxBytes))()
+  }
+
+  #nextBatch (installationId: string, maxRecords: number, after: number, maxBytes: number): Batch | undefined {
+    const pending = this.#db.prepare("SELECT * FROM batches WHERE installation_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT 1").get(installationId, after) as BatchRow | undefined
+    if (pending !== undefined) return toBatch(pending)
+    const first = this.#db.prepare('SELECT envelope FROM records WHERE installation_id = ? AND batch_id IS NULL ORDER BY id LIMIT 1').get(installationId) as { envelope: string } | undefined
+    if (first === undefined) return undefined
+    const candidates = this.#db.prepare('SELECT id, bytes FROM records WHERE installation_id = ? AND batch_id IS NULL AND envelope = ? ORDER BY id LIMIT ?')
+      .all(installationId, first.envelope, maxRecords) as { id: number, bytes: number }[]
+    let last = (candidates[0] as { id: number }).id
+    let bytes = 0
+    for (const c of candidates) {
+      bytes += c.bytes
+      if (bytes > maxBytes && c.id !== last) break
+      last = c.id
+    }
+    const created = this.#db.prepare("INSERT INTO batches (installation_id, idempotency_key, envelope, state, created_at) VALUES (?, ?, ?, 'pending', ?) RETURNING *")
+      .get(installationId, `hpa-${randomUUID()}`, first.envelope, this.#clock()) as BatchRow
+    this.#db.prepare('UPDATE records SET batch_id = ? WHERE installation_id = ? AND batch_id IS NULL AND envelope = ? AND id <= ?')
+      .run(created.id, installationId, first.envelope, last)
+    return toBatch(created)
   }
 
   /** The records of a batch, in order (the same every time: retries send the same body). */
@@ -265,19 +276,55 @@ export class Outbox {
       .map((r) => ({ id: r.id, json: r.record }))
   }
 
-  /** The server acknowledged the batch: its records leave the outbox. */
-  acknowledge (batchId: number): number {
+  /** A batch's records as one JSON text (`a,b,…`, in order, as received) and their number. */
+  batchJson (batchId: number): { records: number, json: string } {
+    const row = this.#db.prepare("SELECT count(*) AS n, coalesce(group_concat(record, ',' ORDER BY id), '') AS json FROM records WHERE batch_id = ?").get(batchId) as { n: number, json: string }
+    return { records: row.n, json: row.json }
+  }
+
+  /**
+   * The installation's next `count` batches after batch `after` (as `nextBatch`, in order),
+   * created as needed in one transaction: one fsync for several batches, each durable with its
+   * idempotency key before its first send.
+   */
+  nextBatches (installationId: string, maxRecords: number, after: number, count: number, maxBytes = Infinity): Batch[] {
     return this.#db.transaction(() => {
-      const removed = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM records WHERE batch_id = ?').get(batchId) as { n: number, b: number }
-      this.#db.prepare('DELETE FROM records WHERE batch_id = ?').run(batchId)
-      const batch = this.#db.prepare('SELECT installation_id, state FROM batches WHERE id = ?').get(batchId) as { installation_id: string, state: string } | undefined
-      this.#db.prepare('DELETE FROM batches WHERE id = ?').run(batchId)
-      if (batch?.state === 'pending') this.#addWaiting(batch.installation_id, -removed.n)
-      this.#bytes -= removed.b
-      this.#records -= removed.n
-      this.#add('uploaded', removed.n)
-      return removed.n
+      const out: Batch[] = []
+      for (let last = after; out.length < count;) {
+        const b = this.#nextBatch(installationId, maxRecords, last, maxBytes)
+        if (b === undefined) break
+        out.push(b)
+        last = b.id
+      }
+      return out
     })()
+  }
+
+  /**
+   * The server acknowledged the batch: its records leave the outbox. Committed without an
+   * fsync of its own (synchronous=NORMAL: safe from kill -9, which cannot lose what the WAL has
+   * written; the next durable commit carries it to disk): should a power cut lose it, the batch
+   * is sent again under its idempotency key and the server answers from its idempotency store.
+   */
+  acknowledge (batchId: number): number {
+    this.#db.pragma('synchronous = NORMAL')
+    try {
+      return this.#db.transaction(() => this.#acknowledge(batchId))()
+    } finally {
+      this.#db.pragma('synchronous = FULL')
+    }
+  }
+
+  #acknowledge (batchId: number): number {
+    const removed = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM records WHERE batch_id = ?').get(batchId) as { n: number, b: number }
+    this.#db.prepare('DELETE FROM records WHERE batch_id = ?').run(batchId)
+    const batch = this.#db.prepare('SELECT installation_id, state FROM batches WHERE id = ?').get(batchId) as { installation_id: string, state: string } | undefined
+    this.#db.prepare('DELETE FROM batches WHERE id = ?').run(batchId)
+    if (batch?.state === 'pending') this.#addWaiting(batch.installation_id, -removed.n)
+    this.#bytes -= removed.b
+    this.#records -= removed.n
+    this.#add('uploaded', removed.n)
+    return removed.n
   }
 
   /** A failed attempt that will be retried. */

@@ -21,6 +21,18 @@ export interface UploaderHooks {
   readonly quarantined?: () => void
 }
 
+/** Installations uploading at once: enough to keep a single-threaded server busy. */
+export const UPLOAD_CONCURRENCY = 3
+
+/**
+ * Most bytes of records in one batch (besides AGENT_BATCH_RECORDS): 500 v2 records would be
+ * 2.7 MB of JSON, held as text, as a body and gzipped at once, twice while pipelined.
+ */
+export const BATCH_MAX_BYTES = 1024 * 1024
+
+/** Batches created in one transaction (one fsync) while uploading. */
+const BATCHES_AHEAD = 8
+
 interface PreparedBatch {
   readonly batch: Batch
   readonly records: number
@@ -143,19 +155,26 @@ export class Uploader {
   async #runPass (): Promise<void> {
     const forced = this.#flushRequested
     this.#flushRequested = false
-    for (const installationId of this.outbox.installations()) {
-      if (this.#stopped) return
-      const now = this.clock()
-      const s = this.#stateOf(installationId, now)
-      if (s.notBefore > now || (s.retryAt > now && !forced)) continue
-      const due = forced || now >= s.nextScheduled || s.attempts > 0 || this.outbox.waiting(installationId) >= this.config.AGENT_FLUSH_RECORDS
-      if (!due) continue
-      await this.#uploadInstallation(installationId, s)
+    const queue = this.outbox.installations()
+    // A few installations at a time: while the agent handles one's answer the server has
+    // another's batch to store, so after an outage the server, not the agent, sets the pace.
+    const worker = async (): Promise<void> => {
+      for (let installationId = queue.shift(); installationId !== undefined; installationId = queue.shift()) {
+        if (this.#stopped) return
+        const now = this.clock()
+        const s = this.#stateOf(installationId, now)
+        if (s.notBefore > now || (s.retryAt > now && !forced)) continue
+        const due = forced || now >= s.nextScheduled || s.attempts > 0 || this.outbox.waiting(installationId) >= this.config.AGENT_FLUSH_RECORDS
+        if (!due) continue
+        await this.#uploadInstallation(installationId, s)
+      }
     }
+    await Promise.all(Array.from({ length: Math.min(UPLOAD_CONCURRENCY, queue.length) }, worker))
   }
 
   async #uploadInstallation (installationId: string, s: InstallationState): Promise<void> {
-    const first = this.outbox.nextBatch(installationId, this.config.AGENT_BATCH_RECORDS)
+    const max = this.config.AGENT_BATCH_RECORDS
+    const first = this.outbox.nextBatch(installationId, max, 0, BATCH_MAX_BYTES)
     if (first === undefined) return
     const credential = await this.credentials.for(installationId, first.envelope.heatpump_model ?? null)
     if ('problem' in credential) {
@@ -165,14 +184,17 @@ export class Uploader {
       return
     }
     s.problem = undefined
-    // Pipelined: while one batch is in flight the next is read and compressed, so the agent's
-    // work overlaps the server's instead of adding to it (catch-up after an outage).
+    // Pipelined: while one batch is in flight the next is read and compressed (on libuv's
+    // pool), so the agent's work overlaps the server's instead of adding to it. Batches are
+    // created BATCHES_AHEAD at a time (one fsync), acknowledged without one.
+    const ahead: Batch[] = []
     let prepared: Promise<PreparedBatch> | undefined = this.#prepare(installationId, first)
     while (prepared !== undefined && !this.#stopped) {
       const current: PreparedBatch = await prepared
       const answer = this.client.submitCompressed(current.gzipped, credential.kind === 'none' ? '' : credential.token, current.batch.idempotencyKey)
-      const next = this.outbox.nextBatch(installationId, this.config.AGENT_BATCH_RECORDS, current.batch.id)
-      prepared = next === undefined ? undefined : this.#prepare(installationId, next)
+      if (ahead.length === 0) ahead.push(...this.outbox.nextBatches(installationId, max, current.batch.id, BATCHES_AHEAD, BATCH_MAX_BYTES))
+      const following = ahead.shift()
+      prepared = following === undefined ? undefined : this.#prepare(installationId, following)
       if (!this.#handle(installationId, s, current, await answer)) {
         await prepared?.catch(() => undefined)
         return
@@ -184,9 +206,9 @@ export class Uploader {
 
   /** Reads a batch's records and compresses its body (the same bytes on every attempt). */
   async #prepare (installationId: string, batch: Batch): Promise<PreparedBatch> {
-    const records = this.outbox.batchRecords(batch.id)
-    const gzipped = await this.client.compress(batchBody(installationId, batch, records.map((r) => r.json)))
-    return { batch, records: records.length, gzipped }
+    const { records, json } = this.outbox.batchJson(batch.id)
+    const gzipped = await this.client.compress(batchBodyOf(installationId, batch, json))
+    return { batch, records, gzipped }
   }
 
   /** Acts on the answer to one batch; false when this installation must wait (backoff). */
@@ -230,10 +252,15 @@ export class Uploader {
 
 /** The request body of a batch: the envelope, the installation, and the records exactly as received. */
 export function batchBody (installationId: string, batch: Batch, records: readonly string[]): string {
+  return batchBodyOf(installationId, batch, records.join(','))
+}
+
+/** As `batchBody`, the records already joined with commas. */
+function batchBodyOf (installationId: string, batch: Batch, recordsJson: string): string {
   const e = batch.envelope
   let head = `{"installation_id":${JSON.stringify(installationId)},"heatpump_model":${JSON.stringify(e.heatpump_model ?? null)},"version":${JSON.stringify(e.version ?? null)}`
   if (e.data_version != null) head += `,"data_version":${JSON.stringify(e.data_version)}`
-  return `${head},"data":[${records.join(',')}]}`
+  return `${head},"data":[${recordsJson}]}`
 }
 
 function describe (body: unknown): string {

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import { configFromProcess } from '../config.js'
+import { runMigrateLegacy } from '../legacy/command.js'
 
 /**
  * `heatpool-admin`: the operator's command line against a running server (upstream's
- * `manage.py`). It only speaks HTTP with the admin token, so it works against a remote server
- * as well as a local one.
+ * `manage.py`). `status` and `models` only speak HTTP with the admin token, so they work against
+ * a remote server as well as a local one; `migrate-legacy` works on the store and
+ * VictoriaMetrics directly, with the server's configuration (legacy/command.ts).
  *
  * Exit codes: 0 done, 1 the server answered an error or could not be reached, 2 usage error.
  */
@@ -14,6 +17,9 @@ const USAGE = `Usage: heatpool-admin <command> [options]
 Commands:
   status    server status and installations active in the last 30 days (GET /api/v1/status)
   models    community model files (GET /api/v1/models)
+  migrate-legacy
+            move the upstream server's history from VictoriaMetrics into heatpool
+            (runs on the store with the server's configuration; see migrate-legacy --help)
 
 Options:
   --url URL       server base URL (default: $HEATPOOL_URL, else http://127.0.0.1:8000)
@@ -176,7 +182,11 @@ function formatBytes (n: number): string {
 // The environment is this program's configuration (HEATPOOL_URL, ADMIN_TOKEN), read once here.
 // eslint-disable-next-line no-restricted-syntax
 const env = process.env
-process.exitCode = await main(process.argv.slice(2), env, {
+const io: Io = {
   out: (text) => { process.stdout.write(text) },
   err: (text) => { process.stderr.write(text) },
-})
+}
+const argv = process.argv.slice(2)
+process.exitCode = argv[0] === 'migrate-legacy'
+  ? await runMigrateLegacy(argv.slice(1), { config: configFromProcess, io })
+  : await main(argv, env, io)

@@ -49,6 +49,11 @@ export function samplesByDay (rows: readonly { readonly ts: number }[], storedPe
   return byDay
 }
 
+/** Whether a day whose count is `total` after adding `added` reached `threshold` with that addition. */
+export function crossesThreshold (total: number, added: number, threshold: number): boolean {
+  return total - added < threshold && total >= threshold
+}
+
 /** Days that reach `threshold` with this batch (were below it before). */
 export function daysCrossingThreshold (
   before: ReadonlyMap<number, number>,
@@ -57,8 +62,7 @@ export function daysCrossingThreshold (
 ): number[] {
   const crossed: number[] = []
   for (const [day, n] of added) {
-    const prior = before.get(day) ?? 0
-    if (prior < threshold && prior + n >= threshold) crossed.push(day)
+    if (crossesThreshold((before.get(day) ?? 0) + n, n, threshold)) crossed.push(day)
   }
   return crossed.sort((a, b) => a - b)
 }

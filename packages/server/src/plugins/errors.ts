@@ -14,8 +14,8 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_CP_ERR_INVALID_CONTENT: 'HP_ERR_BAD_ENCODING',
 }
 
-/** PostgreSQL SQLSTATE classes of an engine that cannot serve: connection exceptions, insufficient resources, operator intervention. */
-const PG_UNAVAILABLE = /^(08|53|57P)/
+/** PostgreSQL SQLSTATEs of an engine that cannot serve now: connection exceptions, insufficient resources, operator intervention, lock wait timeout. */
+const PG_UNAVAILABLE = /^(08|53|57P|55P03$)/
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'])
 
 /**

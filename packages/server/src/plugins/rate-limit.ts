@@ -1,7 +1,9 @@
-import rateLimit, { normalizeIP, type CreateRateLimitOptions } from '@fastify/rate-limit'
+import rateLimit, { normalizeIP, type CreateRateLimitOptions, type RateLimitPluginOptions } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
 import { httpError } from '../errors.js'
+import { sharedRateLimitStore } from './shared-rate-limit-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,9 +19,22 @@ export interface RateLimitOptions {
   readonly perInstallationPerMinute: number
   /** Most keys remembered (LRU), so the limiter's memory is bounded under address churn. */
   readonly maxKeys: number
+  /**
+   * REDIS_URL: when set, the limits are counted in this Redis and so shared by every server
+   * replica using it; empty or absent, each process counts its own.
+   */
+  readonly redisUrl?: string
+  /** Namespace of the keys in Redis; default `heatpool:rate-limit:`. */
+  readonly redisKeyPrefix?: string
 }
 
 const MINUTE_MS = 60_000
+
+/** A Redis slower than this to connect or to answer is treated as down (limits then count per process). */
+const REDIS_CONNECT_TIMEOUT_MS = 2_000
+const REDIS_COMMAND_TIMEOUT_MS = 500
+/** After a failed Redis call, limits stay per process this long before Redis is tried again. */
+const REDIS_RETRY_AFTER_MS = 5_000
 
 /**
  * Two fixed-window limits from @fastify/rate-limit's store: per address on arrival (cheap,
@@ -28,7 +43,22 @@ const MINUTE_MS = 60_000
  * (upstream.md §8 X7); set TRUST_PROXY so `request.ip` is the client's.
  */
 export default fp(async function rateLimitPlugin (app: FastifyInstance, opts: RateLimitOptions) {
-  await app.register(rateLimit, { global: false, cache: opts.maxKeys })
+  const redisUrl = opts.redisUrl ?? ''
+  const settings: RateLimitPluginOptions = { global: false, cache: opts.maxKeys }
+  if (redisUrl !== '') {
+    const redis = await connectRedis(app, redisUrl)
+    // The shared store never fails (it falls back to per-process counting while Redis is down),
+    // so skipOnError, which would let every request through on an error, is left off.
+    settings.store = sharedRateLimitStore({
+      redis,
+      keyPrefix: opts.redisKeyPrefix ?? 'heatpool:rate-limit:',
+      maxKeys: opts.maxKeys,
+      retryAfterMs: REDIS_RETRY_AFTER_MS,
+      onRedisError: (err) => { app.log.warn({ err }, 'cannot reach Redis for rate limits: counting them per process for now') },
+    })
+    settings.skipOnError = false
+  }
+  await app.register(rateLimit, settings)
 
   // Each limiter gets its own LRU store; `cache` must be repeated here or it falls back to 5000.
   const perIp = app.createRateLimit({
@@ -60,3 +90,43 @@ export default fp(async function rateLimitPlugin (app: FastifyInstance, opts: Ra
     await enforce(await perInstallation(request))
   })
 }, { name: 'rate-limit' })
+
+/**
+ * A Redis client for the limits, connected (or given up on after the connect timeout: the server
+ * starts anyway and limits count per process until Redis answers; ioredis keeps reconnecting).
+ * Commands fail fast instead of queueing while disconnected. Closed with the app.
+ */
+async function connectRedis (app: FastifyInstance, url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
+  })
+  let down = false
+  redis.on('error', (err) => {
+    if (down) return
+    down = true
+    app.log.warn({ err }, 'cannot reach Redis for rate limits: counting them per process until it is back')
+  })
+  redis.on('ready', () => {
+    if (!down) return
+    down = false
+    app.log.info('Redis reachable again: rate limits are shared by the replicas')
+  })
+  app.addHook('onClose', async () => {
+    if (redis.status === 'ready') await redis.quit().catch(() => { redis.disconnect() })
+    else redis.disconnect()
+  })
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      redis.off('ready', done)
+      resolve()
+    }
+    const timer = setTimeout(done, REDIS_CONNECT_TIMEOUT_MS)
+    redis.on('ready', done)
+  })
+  return redis
+}

@@ -11,6 +11,11 @@ export interface HeatPumpModelName {
  * Ids of an installation's heat pumps by the client's key, creating the ones not seen before
  * (at most `maxHeatPumps` per installation: each is a set of series) and refreshing what the
  * client says about them. Keys over the limit are absent from the result.
+ *
+ * Known heat pumps are updated, only new ones inserted: on PostgreSQL every INSERT … ON CONFLICT
+ * draws an id from the identity sequence even when it ends as an update, and one per batch
+ * would exhaust the 32-bit ids. The insert still upserts, for a heat pump created meanwhile by
+ * another transaction.
  */
 export async function upsertHeatPumps (
   db: Kysely<Database>,
@@ -21,14 +26,26 @@ export async function upsertHeatPumps (
   maxHeatPumps: number,
 ): Promise<Map<string, number>> {
   const ids = new Map<string, number>()
-  let known: Set<string> | undefined
+  let known: Map<string, number> | undefined
   for (const ref of refs) {
     if (ids.has(ref.key)) continue
-    known ??= new Set((await db.selectFrom('heat_pumps').select('hp_key').where('installation_id', '=', installationId).execute()).map((r) => r.hp_key))
-    if (!known.has(ref.key)) {
-      if (known.size >= maxHeatPumps) continue
-      known.add(ref.key)
+    known ??= new Map((await db.selectFrom('heat_pumps').select(['hp_key', 'id']).where('installation_id', '=', installationId).execute()).map((r) => [r.hp_key, r.id]))
+    const knownId = known.get(ref.key)
+    if (knownId !== undefined) {
+      await db.updateTable('heat_pumps')
+        .set({
+          manufacturer: ref.manufacturer,
+          driver_model: ref.model,
+          // A missing model name never erases a known one.
+          ...(model.name === null ? {} : { model_name: model.name, model_key: model.key }),
+          last_seen_at: nowMs,
+        })
+        .where('id', '=', knownId)
+        .execute()
+      ids.set(ref.key, knownId)
+      continue
     }
+    if (known.size >= maxHeatPumps) continue
     const row = await db.insertInto('heat_pumps')
       .values({
         installation_id: installationId,
@@ -49,6 +66,7 @@ export async function upsertHeatPumps (
       })))
       .returning('id')
       .executeTakeFirstOrThrow()
+    known.set(ref.key, row.id)
     ids.set(ref.key, row.id)
   }
   return ids

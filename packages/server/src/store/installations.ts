@@ -74,8 +74,9 @@ export interface SubmissionStats {
 export async function recordSubmission (db: Kysely<Database>, id: string, stats: SubmissionStats): Promise<void> {
   await db.updateTable('installations')
     .set((eb) => ({
-      first_seen_at: eb.fn.coalesce('first_seen_at', eb.val(stats.receivedAt)),
-      last_seen_at: stats.receivedAt,
+      // Migrated history (heatpool-admin migrate-legacy) arrives after live uploads: never move these back.
+      first_seen_at: eb.case().when('first_seen_at', '<', stats.receivedAt).then(eb.ref('first_seen_at')).else(stats.receivedAt).end(),
+      last_seen_at: eb.case().when('last_seen_at', '>', stats.receivedAt).then(eb.ref('last_seen_at')).else(stats.receivedAt).end(),
       samples_total: eb('samples_total', '+', stats.stored),
       last_sample_ts: stats.lastSampleTs === null
         ? eb.ref('last_sample_ts')

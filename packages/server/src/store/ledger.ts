@@ -1,11 +1,18 @@
 import type { Kysely } from 'kysely'
-import { daysCrossingThreshold } from '../ledger/contribution.js'
+import { crossesThreshold } from '../ledger/contribution.js'
 import type { Database } from './schema.js'
 
 /**
  * Adds one batch's new samples per day to an installation's ledger — `onTime` (received by the
  * end of D + grace: they make contribution days) and `all` (late ones too) — and counts the days
  * that reach the contribution threshold with it. Call inside the ingest transaction.
+ *
+ * Each day's row is incremented by one atomic upsert that returns the new count, and the day
+ * crossed the threshold with this batch when `new - added < threshold <= new`. Concurrent batches
+ * of one installation (two server processes on PostgreSQL) therefore each see their own
+ * increment after all earlier ones: no increment is lost and a day is counted exactly once, even
+ * without `lockInstallation`. Days are written in ascending order, so two transactions touching
+ * the same days lock their rows in the same order and cannot deadlock.
  */
 export async function addContributions (
   db: Kysely<Database>,
@@ -15,21 +22,18 @@ export async function addContributions (
   threshold: number,
 ): Promise<number[]> {
   if (all.size === 0) return []
-  const days = [...all.keys()]
-  const rows = onTime.size === 0
-    ? []
-    : await db.selectFrom('ledger_days').select(['day', 'samples'])
-      .where('installation_id', '=', installationId).where('day', 'in', [...onTime.keys()]).execute()
-  const before = new Map(rows.map((r) => [Number(r.day), Number(r.samples)]))
-  for (const day of days) {
-    await db.insertInto('ledger_days').values({ installation_id: installationId, day, samples: onTime.get(day) ?? 0, stored: all.get(day) ?? 0 })
+  const crossed: number[] = []
+  for (const day of [...all.keys()].sort((a, b) => a - b)) {
+    const added = onTime.get(day) ?? 0
+    const row = await db.insertInto('ledger_days').values({ installation_id: installationId, day, samples: added, stored: all.get(day) ?? 0 })
       .onConflict((oc) => oc.columns(['installation_id', 'day']).doUpdateSet((eb) => ({
         samples: eb('ledger_days.samples', '+', eb.ref('excluded.samples')),
         stored: eb('ledger_days.stored', '+', eb.ref('excluded.stored')),
       })))
-      .execute()
+      .returning('samples')
+      .executeTakeFirstOrThrow()
+    if (added > 0 && crossesThreshold(Number(row.samples), added, threshold)) crossed.push(day)
   }
-  const crossed = daysCrossingThreshold(before, onTime, threshold)
   if (crossed.length > 0) {
     const latest = crossed[crossed.length - 1] as number
     await db.updateTable('installations')

@@ -13,6 +13,8 @@ export interface ColumnTypes {
   readonly real: ColumnType
   /** An integer primary key the engine numbers: SQLite `autoincrement`, PostgreSQL an identity column. */
   readonly autoIncrementId: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder
+  /** The type of an id numbered once per batch (64-bit on both: SQLite's `integer` already is; it must stay `integer` for AUTOINCREMENT). */
+  readonly bigId: 'integer' | 'bigint'
 }
 
 /**
@@ -25,11 +27,13 @@ export function columnTypes (db: Kysely<unknown>): ColumnTypes {
       text: sql`text collate "C"`,
       real: sql`double precision`,
       autoIncrementId: (c) => c.primaryKey().generatedByDefaultAsIdentity(),
+      bigId: 'bigint',
     }
   }
   return {
     text: 'text',
     real: 'real',
     autoIncrementId: (c) => c.primaryKey().autoIncrement(),
+    bigId: 'integer',
   }
 }

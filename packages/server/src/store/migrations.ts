@@ -116,12 +116,12 @@ const migrations: Record<string, Migration> = {
   },
   '004-recent-sample-writes': {
     async up (db: Kysely<unknown>) {
-      const { text, autoIncrementId } = columnTypes(db)
+      const { text, autoIncrementId, bigId } = columnTypes(db)
       // Batches written to VictoriaMetrics in the last VM_REPLAY_SECONDS, committed with the
       // ingest transaction, re-sent if VictoriaMetrics restarts before it has them on disk
       // (store/victoriametrics/recent-writes.ts). Unused by the embedded store.
       await db.schema.createTable('recent_sample_writes')
-        .addColumn('id', 'integer', autoIncrementId)
+        .addColumn('id', bigId, autoIncrementId)
         .addColumn('body', text, (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute()

@@ -20,9 +20,13 @@ export async function samplesSince (db: Kysely<Database>, sinceDay: number): Pro
   return Number(row.n ?? 0)
 }
 
-/** Adds one batch's stored samples per UTC day to the pool counts. */
+/**
+ * Adds one batch's stored samples per UTC day to the pool counts: one atomic increment per day,
+ * in ascending day order, so that concurrent batches (of any installations, in any process)
+ * lose no increment and lock the shared day rows in the same order (no deadlock).
+ */
 export async function addPoolSamples (db: Kysely<Database>, byDay: ReadonlyMap<number, number>): Promise<void> {
-  for (const [day, n] of byDay) {
+  for (const [day, n] of [...byDay].sort((a, b) => a[0] - b[0])) {
     await db.insertInto('pool_days').values({ day, samples: n })
       .onConflict((oc) => oc.column('day').doUpdateSet((eb) => ({ samples: eb('pool_days.samples', '+', eb.ref('excluded.samples')) })))
       .execute()
@@ -31,7 +35,7 @@ export async function addPoolSamples (db: Kysely<Database>, byDay: ReadonlyMap<n
 
 /** Removes an erased installation's samples from the pool counts (call before deleting its ledger). */
 export async function subtractInstallationFromPool (db: Kysely<Database>, installationId: string): Promise<void> {
-  const days = await db.selectFrom('ledger_days').select(['day', 'stored']).where('installation_id', '=', installationId).execute()
+  const days = await db.selectFrom('ledger_days').select(['day', 'stored']).where('installation_id', '=', installationId).orderBy('day').execute()
   for (const d of days) {
     await db.updateTable('pool_days').set((eb) => ({ samples: eb('samples', '-', Number(d.stored)) })).where('day', '=', d.day).execute()
   }

@@ -54,8 +54,11 @@ export interface SampleStore {
   read (heatPumpId: number, fromMs: number, toMs: number, metrics?: readonly MetricName[]): Promise<StoredSample[]>
   /** Deletes samples older than `cutoffMs`; the number deleted, or null when the engine expires data itself. */
   deleteOlderThan (cutoffMs: number): Promise<number | null>
-  /** Deletes every sample of these heat pumps; the number deleted, or null when the engine cannot tell. */
-  deleteHeatPumps (heatPumpIds: readonly number[]): Promise<number | null>
+  /**
+   * Erases an installation's samples: those of its heat pumps, and (VictoriaMetrics) any series
+   * the upstream server wrote under its id. The number deleted, or null when the engine cannot tell.
+   */
+  eraseInstallation (installationId: string, heatPumpIds: readonly number[]): Promise<number | null>
   /** Bytes used on disk by the samples, when the engine can tell. */
   sizeBytes (): Promise<number | null>
   /** Throws when the engine cannot serve requests. */

@@ -82,7 +82,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
     expect(again).toMatchObject({ stored: 0, duplicate: 2 })
   })
 
-  it('deletes the samples of some heat pumps only', async (ctx) => {
+  it('erases the samples of the given heat pumps only', async (ctx) => {
     const s = await open()
     if (s === undefined) return ctx.skip()
     const [a, b] = s.heatPumps
@@ -91,7 +91,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
       rows: [{ heatPumpId: a, ts: T0, values: { temp_outdoor: 1 } }, { heatPumpId: b, ts: T0, values: { temp_outdoor: 2 } }],
       lastSampleTs: tails([[a, null], [b, null]]),
     }, s.store.db)
-    const deleted = await s.store.samples.deleteHeatPumps([a])
+    const deleted = await s.store.samples.eraseInstallation(s.installationId, [a])
     if (deleted !== null) expect(deleted).toBe(1)
     expect(await s.store.samples.read(a, 0, Number.MAX_SAFE_INTEGER)).toEqual([])
     expect(await s.store.samples.read(b, 0, Number.MAX_SAFE_INTEGER)).toEqual([{ ts: T0, values: { temp_outdoor: 2 } }])

@@ -91,7 +91,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const deleted = await store.transaction(async (trx) => {
       await store.lockInstallation(trx, id)
       const heatPumps = await heatPumpIdsOf(trx, id)
-      const samples = await store.samples.deleteHeatPumps(heatPumps)
+      const samples = await store.samples.eraseInstallation(id, heatPumps)
       await subtractInstallationFromPool(trx, id)
       return (await deleteInstallation(trx, id)) ? { samples } : null
     })

@@ -124,7 +124,7 @@ export class SqliteSampleStore implements SampleStore {
     return deleted
   }
 
-  async deleteHeatPumps (heatPumpIds: readonly number[]): Promise<number> {
+  async eraseInstallation (_installationId: string, heatPumpIds: readonly number[]): Promise<number> {
     const del = this.#db.prepare('DELETE FROM samples WHERE heat_pump_id = ?')
     let deleted = 0
     for (const id of heatPumpIds) deleted += del.run(id).changes

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../schema.js'
 import { StoreUnavailableError, type SampleBatch, type SampleStore, type SampleWriteResult, type StoredSample } from '../types.js'
 import { VictoriaMetricsClient, type VictoriaMetricsClientOptions } from './client.js'
+import { legacyInstallationSelector } from '../../legacy/layout.js'
 import { RecentWrites } from './recent-writes.js'
 import { encodeLineProtocol, heatPumpSelector, parseExport } from './series.js'
 import { collisionRanges, planWrite } from './write-plan.js'
@@ -91,11 +92,14 @@ export class VictoriaMetricsSampleStore implements SampleStore {
     return null
   }
 
-  async deleteHeatPumps (heatPumpIds: readonly number[]): Promise<null> {
-    if (heatPumpIds.length === 0) return null
+  /** Its heatpool series and the upstream server's series of the same id (in any spelling). */
+  async eraseInstallation (installationId: string, heatPumpIds: readonly number[]): Promise<null> {
     // Samples not yet flushed would otherwise outlive the deletion of their series.
     await this.#client.get('/internal/force_flush')
-    await this.#client.form('/api/v1/admin/tsdb/delete_series', { 'match[]': heatPumpSelector(heatPumpIds, undefined, this.#pool) })
+    if (heatPumpIds.length > 0) {
+      await this.#client.form('/api/v1/admin/tsdb/delete_series', { 'match[]': heatPumpSelector(heatPumpIds, undefined, this.#pool) })
+    }
+    await this.#client.form('/api/v1/admin/tsdb/delete_series', { 'match[]': legacyInstallationSelector(installationId) })
     return null
   }
 

@@ -1,0 +1,148 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { promisify } from 'node:util'
+import { gunzip, inflate } from 'node:zlib'
+import type { Logger } from 'pino'
+
+/**
+ * The few pieces of HTTP the agent's local API needs, on node:http: routes by method and path,
+ * JSON bodies (gzip or deflate, with a size limit, refusing prototype-poisoning keys as Fastify
+ * does), JSON answers in the `{ code, detail }` error shape of the server. No framework: the
+ * agent's memory goal (docs/BENCHMARKS.md, "Agent") has no room for one.
+ */
+
+export class HttpError extends Error {
+  constructor (readonly status: number, readonly code: string, readonly detail: string) {
+    super(detail)
+  }
+}
+
+/** An answer other than 200 with a JSON body; a handler's plain return value is that. */
+export class Reply {
+  /** `type`: the content type of a text body; JSON otherwise. */
+  constructor (readonly status: number, readonly body: unknown, readonly type?: string) {}
+}
+
+export type Handler = (request: IncomingMessage, url: URL) => Promise<unknown>
+
+const gunzipAsync = promisify(gunzip)
+const inflateAsync = promisify(inflate)
+
+/** The request body, decompressed, at most `limit` bytes (413 past it). */
+export async function readBody (request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length'])
+  if (declared > limit) throw new HttpError(413, 'HP_ERR_BODY_TOO_LARGE', `cannot accept a body over ${limit} bytes`)
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw new HttpError(413, 'HP_ERR_BODY_TOO_LARGE', `cannot accept a body over ${limit} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  const raw = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)
+  chunks.length = 0
+  const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
+  if (encoding === 'identity' || raw.length === 0) return raw
+  const decode = encoding === 'gzip' || encoding === 'x-gzip' ? gunzipAsync : encoding === 'deflate' ? inflateAsync : undefined
+  if (decode === undefined) throw new HttpError(415, 'HP_ERR_UNSUPPORTED_MEDIA_TYPE', `cannot decode content-encoding ${JSON.stringify(encoding)}: gzip or deflate`)
+  try {
+    return await decode(raw, { maxOutputLength: limit })
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new HttpError(413, 'HP_ERR_BODY_TOO_LARGE', `cannot accept a body over ${limit} bytes`)
+    throw new HttpError(400, 'HP_ERR_BAD_REQUEST', `cannot decode the ${encoding} body: ${(err as Error).message}`)
+  }
+}
+
+/** Whether a parsed value has a `__proto__` key, or `constructor.prototype` (secure-json-parse's rule). */
+function poisoned (value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false
+  if (Array.isArray(value)) return value.some(poisoned)
+  if (Object.hasOwn(value, '__proto__')) return true
+  const c = (value as { constructor?: unknown }).constructor
+  if (Object.hasOwn(value, 'constructor') && c !== null && typeof c === 'object' && Object.hasOwn(c, 'prototype')) return true
+  return Object.values(value).some(poisoned)
+}
+
+/** A JSON body: 415 unless it says it is JSON, 400 when empty, unreadable or poisoned. */
+export async function readJson (request: IncomingMessage, limit: number): Promise<unknown> {
+  const type = request.headers['content-type'] ?? ''
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) throw new HttpError(415, 'HP_ERR_UNSUPPORTED_MEDIA_TYPE', `cannot read a body of content-type ${JSON.stringify(type)}: application/json`)
+  const raw = await readBody(request, limit)
+  if (raw.length === 0) throw new HttpError(400, 'HP_ERR_BAD_REQUEST', 'cannot read an empty JSON body')
+  let text: string | undefined = raw.toString('utf8')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new HttpError(400, 'HP_ERR_BAD_REQUEST', `cannot read the JSON body: ${(err as Error).message}`)
+  }
+  // Only bodies that mention the keys can carry them: skip the walk for the rest.
+  if ((text.includes('__proto__') || text.includes('prototype')) && poisoned(value)) throw new HttpError(400, 'HP_ERR_BAD_REQUEST', 'cannot read the JSON body: it has a forbidden prototype property')
+  text = undefined
+  return value
+}
+
+function send (response: ServerResponse, status: number, body: unknown, type?: string): void {
+  const text = type === undefined ? JSON.stringify(body) : String(body)
+  response.writeHead(status, { 'content-type': type ?? 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  response.end(text)
+}
+
+export interface Router {
+  readonly server: Server
+  route (method: 'GET' | 'POST', path: string, handler: Handler): void
+  listen (port: number, host: string): Promise<string>
+  close (): Promise<void>
+}
+
+export function createRouter (log: Logger | undefined): Router {
+  const routes = new Map<string, Handler>()
+  const server = createServer((request, response) => {
+    const started = performance.now()
+    const url = new URL(request.url ?? '/', 'http://agent')
+    const handler = routes.get(`${request.method} ${url.pathname}`)
+    const done = (status: number, body: unknown, type?: string) => {
+      send(response, status, body, type)
+      log?.info({ method: request.method, url: url.pathname, status, ms: Math.round(performance.now() - started) }, 'request completed')
+    }
+    if (handler === undefined) {
+      request.resume()
+      done(404, { code: 'HP_ERR_NOT_FOUND', detail: `no route ${request.method} ${url.pathname}` })
+      return
+    }
+    handler(request, url).then((answer) => {
+      const a = answer instanceof Reply ? answer : new Reply(200, answer)
+      done(a.status, a.body, a.type)
+    }, (err: unknown) => {
+      if (err instanceof HttpError) {
+        request.resume()
+        done(err.status, { code: err.code, detail: err.detail })
+        return
+      }
+      log?.error({ err }, 'request failed')
+      done(500, { code: 'HP_ERR_INTERNAL', detail: 'Internal Server Error' })
+    })
+  })
+  return {
+    server,
+    route (method, path, handler) {
+      routes.set(`${method} ${path}`, handler)
+    },
+    listen (port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(port, host, () => {
+          server.off('error', reject)
+          const a = server.address()
+          const h = typeof a === 'object' && a !== null ? a.address : host
+          resolve(`http://${h.includes(':') ? `[${h}]` : h}:${typeof a === 'object' && a !== null ? a.port : port}`)
+        })
+      })
+    },
+    close () {
+      return new Promise((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+      })
+    },
+  }
+}
