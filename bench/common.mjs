@@ -251,6 +251,15 @@ export async function startChild ({ name, args, env, port, cwd, healthyWithinS =
   }
 }
 
+/**
+ * Tracks a child process started without startChild() (e.g. a non-Node engine), so cleanup()
+ * kills it; returns a function that stops tracking it once it has exited.
+ */
+export function trackChild (child) {
+  children.add(child)
+  return () => { children.delete(child) }
+}
+
 /** Starts bench/baseline-server.mjs on a free port (`childOptions` as startChild's). */
 export async function startBaseline (childOptions = {}) {
   const port = await freePort()

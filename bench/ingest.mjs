@@ -3,6 +3,7 @@
 //
 //   npm run bench:ingest -- [--concurrency 8] [--duration 10] [--runs 3] [--synchronous full|normal]
 //                           [--profile] [--write-docs]
+//   npm run bench:ingest -- --store victoriametrics [--database sqlite|postgres] [--replay-off-runs 1] …
 //
 // Contract: loopback only (127.0.0.1), bounded in requests and time (a watchdog ends it), and
 // every child process and temp directory it creates is removed on exit, failure or Ctrl-C.
@@ -14,26 +15,29 @@
 // run against a bare node:http server that only JSON.parses the same bodies (the machine's
 // HTTP + parse ceiling). Medians of the runs are reported, plus the stored bytes per sample and
 // the time to ingest one ~3 MB v2 batch.
+//
+// `--store victoriametrics` runs the same load against a server with SAMPLE_STORE=victoriametrics
+// instead, compared with the same records posted straight to VictoriaMetrics (bench/ingest-vm.mjs).
 
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
-import os from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import {
-  commandLine, cpuOf, cpuProfFlags, DOCS, fileStamp, fmt, freePort, HOST, installCleanup, keepCpuProfile, log, logHeader,
-  machine, machineJiffies, median, monotonicUs, parseFlags, percentile, removeDir, reportAnomalies, runMain, saveResults, serverEnv,
+  commandLine, cpuProfFlags, DOCS, fileStamp, fmt, freePort, installCleanup, keepCpuProfile, log, logHeader,
+  machine, median, parseFlags, removeDir, reportAnomalies, runMain, saveResults, serverEnv,
   SERVER_JS, SHARED_TOKEN as TOKEN, startBaseline, startChild, tempDir, withDocsBlock,
 } from './common.mjs'
 import { summariseCpuProfile } from './cpuprofile.mjs'
+import { batchSource as loadSource, countHeatpoolResponse, drive as driveLoad, fmtMachine, medianShare, post } from './ingest-load.mjs'
 import { buildV2Batch, prng, uuidFrom, v1BatchFactory, V1_CATALOG_FIELDS, V1_FIELDS, V2_CATALOG_VALUES, V2_VALUE_COUNT } from './payloads.mjs'
 
 const GOAL_RECORDS_PER_S = 50_000
 
 // ---------------------------------------------------------------- options
 
-const { argv, intOpt } = parseFlags(import.meta.url, 5, {
+const { argv, intOpt } = parseFlags(import.meta.url, 6, {
   concurrency: { type: 'string', default: '8' },
   duration: { type: 'string', default: '10' },
   runs: { type: 'string', default: '3' },
@@ -45,6 +49,9 @@ const { argv, intOpt } = parseFlags(import.meta.url, 5, {
   seed: { type: 'string', default: '20261127' },
   profile: { type: 'boolean', default: false },
   'write-docs': { type: 'boolean', default: false },
+  store: { type: 'string', default: 'sqlite' },
+  database: { type: 'string', default: 'sqlite' },
+  'replay-off-runs': { type: 'string', default: '1' },
   help: { type: 'boolean', default: false },
 })
 const opts = {
@@ -59,8 +66,22 @@ const opts = {
   synchronous: argv.synchronous,
   profile: argv.profile,
   writeDocs: argv['write-docs'],
+  store: argv.store,
 }
 if (!['full', 'normal'].includes(opts.synchronous)) throw new Error('--synchronous must be full or normal')
+if (!['sqlite', 'victoriametrics'].includes(opts.store)) throw new Error('--store must be sqlite or victoriametrics')
+if (opts.store === 'victoriametrics') {
+  if (!['sqlite', 'postgres'].includes(argv.database)) throw new Error('--database must be sqlite or postgres')
+  opts.database = argv.database
+  opts.replayOffRuns = intOpt('replay-off-runs', 0, 20)
+} else if (argv.database !== 'sqlite' || argv['replay-off-runs'] !== '1') {
+  throw new Error('--database and --replay-off-runs apply to --store victoriametrics only')
+}
+if (opts.store === 'victoriametrics') {
+  const { runVictoriaMetricsBench } = await import('./ingest-vm.mjs')
+  await runVictoriaMetricsBench(opts)
+  process.exit()
+}
 if (opts.concurrency > opts.installations) throw new Error('--concurrency must not exceed --installations (one installation is never posted concurrently)')
 
 // ---------------------------------------------------------------- cleanup and watchdog
@@ -70,31 +91,6 @@ const budgetS = (opts.runs * 2 + (opts.profile ? 1 : 0)) * (opts.durationS + opt
 installCleanup(budgetS)
 
 // ---------------------------------------------------------------- processes
-
-/** cpuOf() of a process, and bytes it wrote; Linux only, else null. */
-function procStats (pid) {
-  try {
-    const writeBytes = Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))[1])
-    const cpu = cpuOf(pid)
-    return cpu && { ...cpu, writeBytes }
-  } catch {
-    return null
-  }
-}
-
-/** Machine-wide CPU jiffies from /proc/stat (all cores); Linux only, else null. */
-function machineStats () {
-  const j = machineJiffies()
-  return j && { user: j.user + j.nice, system: j.system, idle: j.idle, iowait: j.iowait, irq: j.irq + j.softirq, steal: j.steal }
-}
-
-/** Where the machine's CPU went between two machineStats(), in % of all cores. */
-function machineShare (a, b) {
-  if (!a || !b) return null
-  const d = Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]))
-  const total = Object.values(d).reduce((x, y) => x + y, 0)
-  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v / total * 100]))
-}
 
 async function startHeatpool ({ synchronous, cpuProfDir }) {
   const dataDir = tempDir('heatpool-bench-')
@@ -115,141 +111,24 @@ async function startHeatpool ({ synchronous, cpuProfDir }) {
 
 // ---------------------------------------------------------------- client
 
-/** POSTs one body; resolves with status, response bytes and latency in ms. Never rejects. */
-function post (agent, port, path, headers, body) {
-  return new Promise((res) => {
-    const t0 = performance.now()
-    const req = http.request({ agent, host: HOST, port, method: 'POST', path, headers: { ...headers, 'content-length': body.length } }, (r) => {
-      const chunks = []
-      r.on('data', (c) => chunks.push(c))
-      r.on('end', () => res({ status: r.statusCode, body: Buffer.concat(chunks), ms: performance.now() - t0 }))
-      r.on('error', (err) => res({ status: 0, body: Buffer.from(String(err)), ms: performance.now() - t0 }))
-    })
-    req.setTimeout(120_000, () => req.destroy(new Error('request timed out after 120 s')))
-    req.on('error', (err) => res({ status: 0, body: Buffer.from(String(err)), ms: performance.now() - t0 }))
-    req.end(body)
-  })
-}
-
-/** Per-field medians of machineShare() results. */
-function medianShare (shares) {
-  const ok = shares.filter(Boolean)
-  if (ok.length === 0) return null
-  return Object.fromEntries(Object.keys(ok[0]).map((k) => [k, median(ok.map((s) => s[k]))]))
-}
-
-/**
- * The v1 batches of one run. Installation i belongs to worker i % C, so an installation is
- * never posted concurrently and its batches arrive in timestamp order; worker w cycles through
- * its installations. `next(w)` is null once an installation's timestamps would pass `capacity`.
- */
+/** The v1 batches of one run (ingest-load.mjs batchSource with this run's options). */
 function batchSource (factory, installations, capacity) {
-  const C = opts.concurrency
-  const owned = Array.from({ length: C }, () => [])
-  for (let i = 0; i < installations.length; i++) owned[i % C].push(i)
-  const turn = new Uint32Array(C)
-  const sent = new Uint32Array(installations.length)
-  return {
-    workers: C,
-    next (w) {
-      const insts = owned[w]
-      const inst = insts[turn[w]++ % insts.length]
-      const batch = sent[inst]
-      if ((batch + 1) * opts.records > capacity) return null
-      sent[inst]++
-      return factory.make(inst, installations[inst], batch)
-    },
-  }
+  return loadSource(factory, installations, capacity, opts)
 }
 
-/**
- * Closed-loop load: each of the source's workers posts one batch at a time, first for the
- * warm-up, then for the measured phase. A worker whose source runs out stops and the result
- * says `exhausted`. Responses of the heatpool server are checked and summed.
- */
-async function drive ({ port, source, warmupMs, durationMs, heatpool, pid }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: source.workers })
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }
-  let exhausted = false
-
-  const phase = async (ms, measure) => {
-    const m = { requests: 0, records: 0, accepted: 0, stored: 0, duplicate: 0, rejected: 0, ignored: 0, errors: {}, firstError: null, reasons: {}, latencies: [] }
-    const end = performance.now() + ms
-    const worker = async (w) => {
-      while (performance.now() < end) {
-        const body = source.next(w)
-        if (body === null) { exhausted = true; return }
-        const r = await post(agent, port, '/api/v1/submit', headers, body)
-        m.requests++
-        if (r.status !== 200) {
-          m.errors[r.status] = (m.errors[r.status] ?? 0) + 1
-          m.firstError ??= `${r.status} ${r.body.toString('utf8').slice(0, 300)}`
-          if (r.status === 0) return // the connection is gone; do not spin
-          continue
-        }
-        m.latencies.push(r.ms)
-        if (heatpool) {
-          const res = JSON.parse(r.body.toString('utf8'))
-          m.records += res.processed
-          m.accepted += res.values.accepted
-          m.stored += res.values.stored
-          m.duplicate += res.values.duplicate
-          m.rejected += res.values.rejected
-          m.ignored += res.values.ignored
-          for (const [k, n] of Object.entries({ ...res.rejected_reasons.records, ...res.rejected_reasons.values })) m.reasons[k] = (m.reasons[k] ?? 0) + n
-        } else {
-          m.records += opts.records
-        }
-      }
-    }
-    const cpu0 = process.cpuUsage()
-    const srv0 = measure ? procStats(pid) : null
-    const machine0 = machineStats()
-    const t0 = performance.now()
-    const fromUs = monotonicUs()
-    await Promise.all(Array.from({ length: source.workers }, (_, w) => worker(w)))
-    const elapsedS = (performance.now() - t0) / 1000
-    // The measured window on the monotonic clock, to cut a server CPU profile to it.
-    m.windowUs = { fromUs, toUs: monotonicUs() }
-    const srv1 = measure ? procStats(pid) : null
-    m.machineCpu = machineShare(machine0, machineStats())
-    const cpu = process.cpuUsage(cpu0)
-    // CPU used by processes other than this bench and its server (other work on a shared
-    // machine skews the figures), in % of one core; approximate (interrupt time is in no process).
-    if (m.machineCpu && srv0 && srv1) {
-      const busyCores = (100 - m.machineCpu.idle - m.machineCpu.iowait) / 100 * os.cpus().length
-      m.otherCpuPct = Math.max(0, busyCores * 100 - (srv1.cpuMs - srv0.cpuMs) / (elapsedS * 10) - (cpu.user + cpu.system) / 1000 / (elapsedS * 10))
-    }
-    m.elapsedS = elapsedS
-    m.clientCpuPct = (cpu.user + cpu.system) / 1000 / (elapsedS * 1000) * 100
-    if (srv0 && srv1) {
-      m.serverCpuPct = (srv1.cpuMs - srv0.cpuMs) / (elapsedS * 1000) * 100
-      m.serverMainThreadPct = (srv1.mainThreadMs - srv0.mainThreadMs) / (elapsedS * 1000) * 100
-      m.serverWriteBytes = srv1.writeBytes - srv0.writeBytes
-    }
-    return m
-  }
-
-  try {
-    const warm = warmupMs > 0 ? await phase(warmupMs, false) : null
-    const m = await phase(durationMs, true)
-    // What the warm-up stored is in the store too; keep it for the store's consistency check.
-    m.warmupStored = warm?.stored ?? 0
-    m.warmupErrors = warm ? Object.values(warm.errors).reduce((a, b) => a + b, 0) : 0
-    const lat = Float64Array.from(m.latencies).sort()
-    delete m.latencies
-    return {
-      ...m,
-      exhausted,
-      recordsPerS: m.records / m.elapsedS,
-      storedPerS: m.stored / m.elapsedS,
-      postedValuesPerS: m.records * V1_FIELDS.length / m.elapsedS,
-      p50Ms: percentile(lat, 0.5),
-      p99Ms: percentile(lat, 0.99),
-    }
-  } finally {
-    agent.destroy()
-  }
+/** The closed-loop load of ingest-load.mjs against a heatpool server (`heatpool`) or the baseline. */
+function drive ({ port, source, warmupMs, durationMs, heatpool, pid }) {
+  return driveLoad({
+    port,
+    source,
+    warmupMs,
+    durationMs,
+    pid,
+    path: '/api/v1/submit',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    count: heatpool ? countHeatpoolResponse : (m) => { m.records += opts.records },
+    valuesPerRecord: V1_FIELDS.length,
+  })
 }
 
 // ---------------------------------------------------------------- store size
@@ -442,12 +321,6 @@ function writeDocs (r) {
     body: resultsMarkdown(r),
     placeholder: '<!-- bench:ingest:results -->',
   }))
-}
-
-/** Machine CPU during a measured phase, in % of all cores. */
-function fmtMachine (mc) {
-  if (!mc) return 'n/a'
-  return `${fmt(100 - mc.idle - mc.iowait)} % busy (user ${fmt(mc.user)}, system ${fmt(mc.system)}, irq ${fmt(mc.irq)}, steal ${fmt(mc.steal)}, iowait ${fmt(mc.iowait)} %)`
 }
 
 /** What a correct server never does with these bodies: each is a finding, and the exit code is 1. */
