@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../schema.js'
 import type { VictoriaMetricsClient } from './client.js'
+import { IMPORT_PATH } from './series.js'
 
 /** VictoriaMetrics' start time as its clock and ours may disagree by this much. */
 const CLOCK_MARGIN_MS = 5000
@@ -72,7 +73,7 @@ export class RecentWrites {
       const rows = await db.selectFrom('recent_sample_writes').select(['id', 'body'])
         .where('created_at', '<', suspectBefore).orderBy('id').limit(REPLAY_CHUNK).execute()
       if (rows.length === 0) break
-      for (const row of rows) await this.#client.post('/write?precision=ms', row.body)
+      for (const row of rows) await this.#client.post(IMPORT_PATH, row.body, 'application/json')
       // Sent again now: kept for a whole window from now.
       await db.updateTable('recent_sample_writes').set({ created_at: Math.max(now, suspectBefore) })
         .where('id', 'in', rows.map((r) => r.id)).execute()

@@ -5,7 +5,7 @@ import { StoreUnavailableError, type SampleBatch, type SampleStore, type SampleW
 import { VictoriaMetricsClient, type VictoriaMetricsClientOptions } from './client.js'
 import { legacyInstallationSelector } from '../../legacy/layout.js'
 import { RecentWrites } from './recent-writes.js'
-import { encodeLineProtocol, heatPumpSelector, parseExport } from './series.js'
+import { encodeJsonLines, heatPumpSelector, IMPORT_PATH, parseExport } from './series.js'
 import { collisionRanges, planWrite } from './write-plan.js'
 
 export interface VictoriaMetricsSampleStoreOptions extends VictoriaMetricsClientOptions {
@@ -67,8 +67,8 @@ export class VictoriaMetricsSampleStore implements SampleStore {
     }
     const plan = planWrite(batch, stored)
     if (plan.samples.length > 0) {
-      const body = encodeLineProtocol(batch.installationId, plan.samples, this.#pool)
-      await this.#client.post('/write?precision=ms', body)
+      const body = encodeJsonLines(batch.installationId, plan.samples, this.#pool)
+      await this.#client.post(IMPORT_PATH, body, 'application/json')
       await this.#recent?.record(trx, body)
     }
     return { stored: plan.stored, duplicate: plan.duplicate, storedPerRow: plan.storedPerRow }

@@ -29,6 +29,41 @@ export interface WritePlan extends SampleWriteResult {
  * collision ranges) or came earlier in the same batch. The first value of a key wins.
  */
 export function planWrite (batch: SampleBatch, stored: ReadonlyMap<number, readonly StoredSample[]>): WritePlan {
+  return stored.size === 0 && isAppendOnly(batch) ? planAppend(batch) : planGeneral(batch, stored)
+}
+
+/**
+ * Whether every row comes after its heat pump's newest stored sample and after the batch's
+ * previous row of the same heat pump: then no value can be a duplicate (the usual batch).
+ */
+function isAppendOnly (batch: SampleBatch): boolean {
+  const newest = new Map<number, number>()
+  for (const row of batch.rows) {
+    const before = newest.get(row.heatPumpId) ?? batch.lastSampleTs.get(row.heatPumpId) ?? null
+    if (before !== null && row.ts <= before) return false
+    newest.set(row.heatPumpId, row.ts)
+  }
+  return true
+}
+
+/** Every value is new: the rows as they are. */
+function planAppend (batch: SampleBatch): WritePlan {
+  const storedPerRow = new Uint32Array(batch.rows.length)
+  const samples: NewSample[] = []
+  let storedCount = 0
+  for (let i = 0; i < batch.rows.length; i++) {
+    const row = batch.rows[i] as SampleBatch['rows'][number]
+    let n = 0
+    for (const m in row.values) if (row.values[m as MetricName] !== undefined) n++
+    if (n === 0) continue
+    storedPerRow[i] = n
+    storedCount += n
+    samples.push(row)
+  }
+  return { stored: storedCount, duplicate: 0, storedPerRow, samples }
+}
+
+function planGeneral (batch: SampleBatch, stored: ReadonlyMap<number, readonly StoredSample[]>): WritePlan {
   const known = new Map<number, Map<number, MetricValues>>()
   for (const [hp, samples] of stored) {
     const byTs = new Map<number, MetricValues>()
