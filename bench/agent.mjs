@@ -3,7 +3,7 @@
 // outbox, RSS while holding 7 days of one installation's data, catch-up after a 24 h outage.
 //
 //   npm run bench:agent -- [--runs 3] [--duration 5] [--senders 4] [--only relay,rss,catchup]
-//                          [--installations 20] [--write-docs]
+//                          [--installations 20] [--pin] [--write-docs]
 //
 // Contract: loopback only (127.0.0.1), bounded in requests and time (a watchdog ends it), and
 // every child process and temp directory it creates is removed on exit, failure or Ctrl-C.
@@ -14,6 +14,7 @@
 // Bodies are shaped like upstream iDM loggers' (bench/payloads.mjs): v1 records of 20 numeric
 // fields (~740 bytes as Python sends them) and v2 records of 137 values (~5.7 KB).
 
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { join } from 'node:path'
@@ -66,6 +67,7 @@ const { argv, intOpt } = parseFlags(import.meta.url, 6, {
   'agent-node-options': { type: 'string', default: '' },
   'agent-env': { type: 'string', default: '' },
   'write-docs': { type: 'boolean', default: false },
+  pin: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 })
 const opts = {
@@ -82,6 +84,7 @@ const opts = {
   agentNodeOptions: argv['agent-node-options'],
   agentEnv: Object.fromEntries(argv['agent-env'].split(/\s+/).filter(Boolean).map((w) => w.split('='))),
   writeDocs: argv['write-docs'],
+  pin: argv.pin,
 }
 for (const p of opts.only) if (!['relay', 'rss', 'catchup'].includes(p)) throw new Error(`--only: unknown phase ${p}`)
 
@@ -95,9 +98,18 @@ installCleanup(budgetS)
 /** Health polls of the agent bench's children: every 25 ms. */
 const POLL_MS = 25
 
+/**
+ * --pin: the server on CPU 1 and the agent on CPU 0 (all their threads), as on two machines, so
+ * that neither takes the other's core; the bench client floats.
+ */
+function pinned (child, cpu) {
+  if (opts.pin) execFileSync('taskset', ['-a', '-cp', String(cpu), String(child.pid)], { stdio: 'ignore' })
+  return child
+}
+
 async function startServer ({ dataDir, port }) {
   // cwd = the data dir, so a developer's .env in the repository cannot change the benchmark.
-  return startChild({ name: 'heatpool server', args: [SERVER_JS], env: serverEnv({ port, dataDir }), port, cwd: dataDir, pollMs: POLL_MS })
+  return pinned(await startChild({ name: 'heatpool server', args: [SERVER_JS], env: serverEnv({ port, dataDir }), port, cwd: dataDir, pollMs: POLL_MS }), 1)
 }
 
 async function startAgent ({ dataDir, port, serverPort, consent = true, env = {}, cpuProfDir }) {
@@ -118,7 +130,7 @@ async function startAgent ({ dataDir, port, serverPort, consent = true, env = {}
   }
   // The environment and Node flags the installed command's shebang sets.
   const args = [...AGENT_SHEBANG.flags, ...cpuProfFlags(cpuProfDir), AGENT_JS, 'run']
-  return startChild({ name: 'heatpool agent', args, env: e, port, cwd: dataDir, pollMs: POLL_MS })
+  return pinned(await startChild({ name: 'heatpool agent', args, env: e, port, cwd: dataDir, pollMs: POLL_MS }), 0)
 }
 
 const status = (agent) => getJson(agent.port, '/api/status')
@@ -704,7 +716,8 @@ function resultsMarkdown (r) {
     L.push('')
     L.push('**(c) Catch-up after a 24 h outage** (2,880 v1 records at 30 s per installation, relayed while the server is down; the server then restarts on the same `DATA_DIR` and port; timed from its first healthy answer to an empty outbox, polling the agent\'s `/api/status` every 10 ms). ' +
       '"Direct" posts the same batches (500 records, the agent\'s body, gzipped beforehand) to a fresh server from one client, one at a time, as the agent uploads. ' +
-      '"First upload" (the server\'s clock: arrival of the first catch-up batch) is the wait for the uploader\'s next pass, with the bench\'s 50–100 ms retry backoff; "drain" is from there to the empty outbox.')
+      '"First upload" (the server\'s clock: arrival of the first catch-up batch) is the wait for the uploader\'s next pass, with the bench\'s 50–100 ms retry backoff; "drain" is from there to the empty outbox.' +
+      (opts.pin ? ' **Pinned (`--pin`)**: the server on CPU 1 and the agent on CPU 0 (`taskset`, all threads), in the drain and in the direct runs, as if on two machines.' : ''))
     L.push('')
     L.push('| installations × 24 h | records (batches) | server up → empty ms | first upload after ms | drain ms | drain records/s | direct ms | direct records/s | drain ÷ direct | CPU per batch: agent / server ms |')
     L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')

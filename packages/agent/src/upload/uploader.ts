@@ -62,6 +62,8 @@ export class Uploader {
   #running = false
   #stopped = false
   #wake: (() => void) | undefined
+  /** When the earliest installation skipped by the last pass (backing off) comes due. */
+  #dueAt = Infinity
   #flushRequested = false
   #pass: Promise<void> | undefined
 
@@ -134,8 +136,12 @@ export class Uploader {
       this.#pass = this.#runPass()
       await this.#pass
       if (this.#stopped) break
+      // Next pass at the tick, or sooner when an installation's backoff ends before it (after
+      // an outage every installation comes due at its own moment; waiting for the tick would
+      // leave the server idle in between).
+      const wait = Math.max(0, Math.min(this.tickMs, this.#dueAt - this.clock()))
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.tickMs)
+        const timer = setTimeout(resolve, wait)
         this.#wake = () => { clearTimeout(timer); resolve() }
       })
       this.#wake = undefined
@@ -155,6 +161,7 @@ export class Uploader {
   async #runPass (): Promise<void> {
     const forced = this.#flushRequested
     this.#flushRequested = false
+    this.#dueAt = Infinity
     const queue = this.outbox.installations()
     // A few installations at a time: while the agent handles one's answer the server has
     // another's batch to store, so after an outage the server, not the agent, sets the pace.
@@ -163,7 +170,10 @@ export class Uploader {
         if (this.#stopped) return
         const now = this.clock()
         const s = this.#stateOf(installationId, now)
-        if (s.notBefore > now || (s.retryAt > now && !forced)) continue
+        if (s.notBefore > now || (s.retryAt > now && !forced)) {
+          this.#dueAt = Math.min(this.#dueAt, Math.max(s.notBefore, forced ? 0 : s.retryAt))
+          continue
+        }
         const due = forced || now >= s.nextScheduled || s.attempts > 0 || this.outbox.waiting(installationId) >= this.config.AGENT_FLUSH_RECORDS
         if (!due) continue
         await this.#uploadInstallation(installationId, s)
