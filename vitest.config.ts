@@ -40,6 +40,16 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias },
+        test: {
+          name: 'sim',
+          root: here('./packages/sim'),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // Real server and agent processes from the built dist, on loopback (e2e/processes.ts).
         test: {
           name: 'e2e',

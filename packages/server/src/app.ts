@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Cron } from 'croner'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import badgesPlugin from './badges/plugin.js'
 import type { Config } from './config.js'
 import { runRetention } from './jobs/retention.js'
 import { createMetrics } from './metrics.js'
@@ -13,6 +14,7 @@ import errorsPlugin from './plugins/errors.js'
 import openapiPlugin from './plugins/openapi.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import adminRoutes from './routes/admin/installations.js'
+import adminBadgeRoutes from './routes/admin/badges.js'
 import adminModelRoutes from './routes/admin/models.js'
 import healthRoutes from './routes/health.js'
 import averagesRoutes from './routes/v1/averages.js'
@@ -23,6 +25,7 @@ import poolRoutes from './routes/v1/pool.js'
 import statusRoutes from './routes/v1/status.js'
 import submitRoutes from './routes/v1/submit.js'
 import installationRoutes from './routes/v2/installations.js'
+import communityAnalyticsRoutes from './routes/v2/community.js'
 import { recountContributionDays } from './store/ledger.js'
 import { getSetting, setSetting } from './store/settings.js'
 import { openStore } from './store/open.js'
@@ -98,6 +101,9 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(modelCheckRoutes)
   await app.register(modelDownloadRoutes)
   await app.register(averagesRoutes)
+  await app.register(communityAnalyticsRoutes)
+  await app.register(badgesPlugin)
+  await app.register(adminBadgeRoutes)
 
   if (config.RETENTION_SCHEDULE !== '') {
     const job = new Cron(config.RETENTION_SCHEDULE, { timezone: 'UTC', protect: true, paused: true }, async () => {

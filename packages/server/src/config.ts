@@ -47,6 +47,7 @@ export const ConfigSchema = Type.Object({
   REDIS_URL: Type.String({ default: '', description: 'redis:// URL of a Redis shared by all server replicas for rate limits; empty = limits kept in this process' }),
   SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full', description: 'SQLite synchronous mode: full survives power loss, normal survives process crashes only' }),
   RETENTION_SCHEDULE: Type.String({ default: '17 * * * *', description: 'Cron pattern (UTC) of the retention job; empty disables it' }),
+  BADGES_SCHEDULE: Type.String({ default: '23 3 * * *', description: 'Cron pattern (UTC) of the daily badge computation (docs/BADGES.md); empty disables it' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'On SIGTERM/SIGINT, time allowed for in-flight requests to finish' }),
 }, { additionalProperties: false })
 

@@ -25,6 +25,7 @@ export const ERRORS = {
   HP_ERR_MISSING_AUTH: { status: 401, message: 'Missing Authorization Header' },
   HP_ERR_INVALID_TOKEN: { status: 403, message: 'Invalid Token' },
   HP_ERR_TOKEN_REJECTED: { status: 401, message: 'Invalid Token' },
+  HP_ERR_INSTALLATION_TOKEN_REQUIRED: { status: 401, message: 'cannot identify installation: an installation token is required' },
   HP_ERR_WRONG_INSTALLATION: { status: 403, message: 'cannot write installation data: the token belongs to another installation' },
   HP_ERR_INSTALLATION_REGISTERED: { status: 403, message: 'cannot write installation data: the installation is registered, use its own token' },
   HP_ERR_NOT_ELIGIBLE: { status: 403, message: 'Not eligible. Contribute data for 30 days to access community models.' },

@@ -44,6 +44,7 @@ export async function build (env: Record<string, string> = {}, startMs = Date.UT
     DATA_DIR: dataDir,
     ADMIN_TOKEN,
     RETENTION_SCHEDULE: '',
+    BADGES_SCHEDULE: '',
     LOG_LEVEL: 'silent',
     SQLITE_SYNCHRONOUS: 'normal',
     ...env,

@@ -43,3 +43,13 @@ export const RetentionResultSchema = Type.Object({
   idempotency_keys_deleted: Type.Integer(),
   cutoff: Type.String({ format: 'date-time' }),
 })
+
+export const BadgeRunResultSchema = Type.Object({
+  day: Type.String({ format: 'date', description: 'UTC day the badges were computed for' }),
+  rules_version: Type.Integer(),
+  installations: Type.Integer(),
+  awarded: Type.Integer({ description: 'Badges stored for the first time' }),
+  backdated: Type.Integer({ description: 'Stored badges whose earned day moved earlier' }),
+  duration_ms: Type.Integer(),
+})
+export type BadgeRunResult = Static<typeof BadgeRunResultSchema>

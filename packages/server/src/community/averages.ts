@@ -28,7 +28,7 @@ export function resolveCommunityMetric (name: string): CommunityMetric | undefin
 }
 
 /** Heat pumps need at least this much electricity in the window for a COP (1 h at 100 W). */
-const MIN_ELECTRIC_WH = 100
+export const MIN_ELECTRIC_WH = 100
 
 /** One heat pump's value of a metric over its window sums; undefined when it has no basis for one. */
 export function heatPumpValue (metric: CommunityMetric, s: Readonly<RollupSums>): number | undefined {

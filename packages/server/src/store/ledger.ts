@@ -67,3 +67,10 @@ export async function contributionDaysOf (db: Kysely<Database>, installationId: 
     .where('installation_id', '=', installationId).orderBy('day').execute()
   return rows.map((r) => ({ day: Number(r.day), samples: Number(r.samples), stored: Number(r.stored) }))
 }
+
+/** An installation's ledger days from `fromDay` on, oldest first. */
+export async function ledgerDaysSince (db: Kysely<Database>, installationId: string, fromDay: number): Promise<{ day: number, samples: number, stored: number }[]> {
+  const rows = await db.selectFrom('ledger_days').select(['day', 'samples', 'stored'])
+    .where('installation_id', '=', installationId).where('day', '>=', fromDay).orderBy('day').execute()
+  return rows.map((r) => ({ day: Number(r.day), samples: Number(r.samples), stored: Number(r.stored) }))
+}

@@ -128,6 +128,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('recent_sample_writes_created').on('recent_sample_writes').column('created_at').execute()
     },
   },
+  '005-badges': {
+    async up (db: Kysely<unknown>) {
+      const { text } = columnTypes(db)
+      // Badges earned per installation and rules version, with the day first earned (badges/job.ts).
+      await db.schema.createTable('badges')
+        .addColumn('installation_id', text, (c) => c.notNull().references('installations.id').onDelete('cascade'))
+        .addColumn('badge', text, (c) => c.notNull())
+        .addColumn('rules_version', 'integer', (c) => c.notNull())
+        .addColumn('earned_day', 'integer', (c) => c.notNull())
+        .addColumn('computed_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('badges_pk', ['installation_id', 'rules_version', 'badge'])
+        .execute()
+    },
+  },
 }
 
 export const relationalMigrations: MigrationProvider = {

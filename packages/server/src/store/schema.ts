@@ -106,6 +106,21 @@ export interface RecentSampleWritesTable {
   created_at: number
 }
 
+/**
+ * Badges an installation earned (migration 005, badges/rules.ts): one row per badge and rules
+ * version, keeping the day it was first earned; never removed while the installation exists.
+ */
+export interface BadgesTable {
+  installation_id: string
+  /** Rule id, e.g. `streak_30`. */
+  badge: string
+  rules_version: number
+  /** UTC day (days since the epoch) the badge was first earned. */
+  earned_day: number
+  /** When the job recorded the current earned_day (ms since the epoch). */
+  computed_at: number
+}
+
 export interface Database {
   recent_sample_writes: RecentSampleWritesTable
   installations: InstallationsTable
@@ -117,4 +132,5 @@ export interface Database {
   rollups_daily: RollupsDailyTable
   pool_days: PoolDaysTable
   models: ModelsTable
+  badges: BadgesTable
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
   ErrorResponseSchema,
+  InstallationMeSchema,
   MAX_MODEL_NAME_LENGTH,
   parseHeatPumpModel,
   parseInstallationId,
@@ -10,7 +11,8 @@ import {
 } from '@heatpool/protocol'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { generateToken, hashToken, secretsEqual } from '../../auth/tokens.js'
-import { httpError } from '../../errors.js'
+import { HttpError, httpError } from '../../errors.js'
+import { installationOverview } from '../../installations/me.js'
 import { findInstallation, registerInstallation, rotateInstallationToken } from '../../store/installations.js'
 
 /**
@@ -77,6 +79,28 @@ const installationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw httpError('HP_ERR_INSTALLATION_EXISTS', `cannot register installation ${id}: it is already registered; present its token to rotate it`)
     }
     return reply.code(result === 'created' ? 201 : 200).send({ installation_id: id, token, created: result === 'created' })
+  })
+
+  /**
+   * `GET /api/v2/installations/me`: the calling installation's own ledger, eligibility and
+   * badges. Only an installation token names an installation, and only its own: any other
+   * credential (admin, shared, none, unknown) is a 401, since no installation is identified.
+   */
+  app.get('/api/v2/installations/me', {
+    onRequest: [app.ipRateLimit],
+    schema: {
+      tags: ['installations'],
+      summary: 'The calling installation: contribution days, eligibility and badges',
+      response: { 200: InstallationMeSchema, 401: ErrorResponseSchema, 404: ErrorResponseSchema, 429: ErrorResponseSchema },
+    },
+  }, async (request) => {
+    const principal = await app.principalOf(request).catch((err: unknown) => {
+      throw err instanceof HttpError && err.code === 'HP_ERR_INVALID_TOKEN' ? httpError('HP_ERR_TOKEN_REJECTED') : err
+    })
+    if (principal.kind !== 'installation') throw httpError('HP_ERR_INSTALLATION_TOKEN_REQUIRED')
+    const me = await installationOverview(app.store.db, principal.installationId, app.clock(), app.config)
+    if (me === undefined) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${principal.installationId}`)
+    return me
   })
 }
 
