@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { RollupSums } from '../rollups/rollup.js'
 import type { Database } from '../store/schema.js'
-import { alignedWindow, type AlignedWindow, type AnalyticsWindowName } from './analytics-windows.js'
-import { bandSums, daySums, groupMembers, type GroupMember } from './group-sums.js'
+import { alignedWindow, ANALYTICS_WINDOWS, type AlignedWindow, type AnalyticsWindowName } from './analytics-windows.js'
+import { bandSums, daySums, groupMembers, modelKeys, type GroupMember } from './group-sums.js'
 import { RefreshingCache } from './refreshing-cache.js'
 
 export interface MemberSums {
@@ -56,6 +56,26 @@ export class GroupSnapshots {
       }
       return out
     })
+  }
+
+  /**
+   * Builds every group's snapshots for today, one after the other (each reads one heat pump at a
+   * time, so requests are served meanwhile): run after midnight UTC, no request waits for a
+   * build (1–3 s for a large group over 365 days, docs/BENCHMARKS.md "Analytics"). Stops early
+   * when `stopped()` says so.
+   */
+  async prewarm (stopped: () => boolean = () => false): Promise<number> {
+    let built = 0
+    for (const { modelKey } of await modelKeys(this.db)) {
+      for (const name of Object.keys(ANALYTICS_WINDOWS) as AnalyticsWindowName[]) {
+        if (stopped()) return built
+        const w = this.window(name)
+        await this.overall(modelKey, w)
+        await this.bands(modelKey, w)
+        built++
+      }
+    }
+    return built
   }
 
   clear (): void {
