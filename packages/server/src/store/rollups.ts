@@ -21,6 +21,8 @@ export async function writeHours (db: Kysely<Database>, heatPumpId: number, hour
       .onConflict((oc) => oc.columns(['heat_pump_id', 'hour']).doUpdateSet((eb) => {
         const set: Record<string, unknown> = {}
         for (const c of ROLLUP_SUM_COLUMNS) set[c] = mode === 'add' ? eb(`rollups_hourly.${c}`, '+', eb.ref(`excluded.${c}`)) : eb.ref(`excluded.${c}`)
+        // Replaced sums bring their band; added ones are re-banded below from the new totals.
+        if (mode === 'replace') set.outdoor_band = eb.ref('excluded.outdoor_band')
         return set
       }))
       .returningAll()

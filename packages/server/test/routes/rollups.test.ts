@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { accumulateHours, HOUR_MS, ROLLUP_SUM_COLUMNS, type RollupSums } from '../../src/rollups/rollup.js'
-import { build, type TestApp } from '../helper.js'
+import { accumulateHours, HOUR_MS, outdoorBand, ROLLUP_SUM_COLUMNS, type RollupSums } from '../../src/rollups/rollup.js'
+import { build, v1Payload, v1Record, type TestApp } from '../helper.js'
 
 const START = Date.UTC(2026, 10, 20, 6, 0)
 
@@ -61,6 +61,8 @@ describe('hourly rollups at ingest', () => {
 
     const expected = await rollupsFromSamples(t, t.config.ROLLUP_MAX_GAP_SECONDS * 1000)
     expectSame(await rollupsInStore(t), expected)
+    // Every hour's outdoor band is its sums' band, recomputed hours included.
+    for (const [hour, row] of Object.entries(await rollupsInStore(t))) expect(row.outdoor_band, `hour ${hour}`).toBe(outdoorBand(expected[hour] as RollupSums))
     const hours = Object.keys(expected).map(Number)
     expect(hours.length).toBeGreaterThan(8)
 
@@ -88,5 +90,24 @@ describe('hourly rollups at ingest', () => {
     expect(await t.app.store.db.selectFrom('rollups_daily').selectAll().execute()).toEqual([])
     const pool = await t.app.store.db.selectFrom('pool_days').select((eb) => eb.fn.sum<number>('samples').as('n')).executeTakeFirstOrThrow()
     expect(Number(pool.n)).toBe(0)
+  })
+})
+
+describe('the outdoor band of an hour', () => {
+  it('follows the hour\'s sums when back-filled data recomputes it', async () => {
+    const hour = Math.floor(START / HOUR_MS) + 2
+    const t = await build({}, START + 86_400_000)
+    const { id, token } = await t.register({ heatpump_model: 'AERO SLM' })
+    const at = (minute: number, temp: number) => v1Record((hour * HOUR_MS + minute * 60_000) / 1000, { temp_outside: temp })
+    // The second half-hour first, at +10 °C (appended: band 10) …
+    expect((await t.submit(v1Payload(id, Array.from({ length: 30 }, (_, m) => at(30 + m, 10))), token)).statusCode).toBe(200)
+    const before = await t.app.store.db.selectFrom('rollups_hourly').select('outdoor_band').where('hour', '=', hour).executeTakeFirstOrThrow()
+    expect(before.outdoor_band).toBe(10)
+    // … then the first half-hour at −10 °C (back-filled: the hour is recomputed, mean ≈ 0 °C).
+    expect((await t.submit(v1Payload(id, Array.from({ length: 30 }, (_, m) => at(m, -10))), token)).statusCode).toBe(200)
+    const rows = await t.app.store.db.selectFrom('rollups_hourly').selectAll().where('hour', '=', hour).execute()
+    const row = rows[0] as RollupSums & { outdoor_band: number | null }
+    expect(row.outdoor_band).toBe(outdoorBand(row))
+    expect(Math.abs(row.outdoor_band ?? 99)).toBeLessThanOrEqual(2)
   })
 })
