@@ -6,6 +6,7 @@ import type { Config } from './config.js'
 import { runRetention } from './jobs/retention.js'
 import { createMetrics } from './metrics.js'
 import modelsPlugin from './models/plugin.js'
+import signingKeyPlugin from './models/signing-plugin.js'
 import authPlugin from './plugins/auth.js'
 import bodyPlugin from './plugins/body.js'
 import communityPlugin from './plugins/community.js'
@@ -93,6 +94,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(installationRoutes)
   await app.register(adminRoutes)
   await app.register(modelsPlugin, { config, store })
+  await app.register(signingKeyPlugin)
   await app.register(modelRoutes)
   await app.register(adminModelRoutes)
   await app.register(statusRoutes)

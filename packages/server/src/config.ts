@@ -32,6 +32,8 @@ export const ConfigSchema = Type.Object({
   MIN_DATA_POINTS: Type.Integer({ minimum: 0, default: 10_000, description: 'Upstream meaning: samples in the last 30 days before the data pool counts as sufficient' }),
   K_ANONYMITY: Type.Integer({ minimum: 3, default: 5, description: 'No community figure is published over fewer distinct installations than this' }),
   MODEL_DIR: Type.String({ default: '', description: 'Directory of the community model files (*.enc); empty = <DATA_DIR>/models' }),
+  MODEL_SIGNING_KEY: Type.String({ default: '', description: 'Ed25519 private key (PKCS#8 PEM) that signs community models; empty = the key file' }),
+  MODEL_SIGNING_KEY_FILE: Type.String({ default: '', description: 'File of the model signing key, created (mode 0600) on first start; empty = <DATA_DIR>/keys/model-signing.pem' }),
   ROLLUP_MAX_GAP_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'Power is integrated and running time counted only between samples at most this far apart' }),
   PUBLIC_CACHE_SECONDS: Type.Integer({ minimum: 0, default: 10, description: 'How long pool status and community averages are served from memory before being recomputed' }),
   DOCS_ENABLED: Type.Boolean({ default: true, description: 'Serve the OpenAPI document and UI at /docs' }),

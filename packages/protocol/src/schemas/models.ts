@@ -55,3 +55,11 @@ export const ServerStatusErrorSchema = Type.Object({
   message: Type.String(),
 })
 export type ServerStatusError = Static<typeof ServerStatusErrorSchema>
+
+/** `GET /api/v2/models/signing-key`: the key that signs community models, for agents to pin. */
+export const SigningKeyResponseSchema = Type.Object({
+  algorithm: Type.Literal('Ed25519'),
+  public_key: Type.String({ description: 'Raw 32-byte public key, base64' }),
+  fingerprint: Type.String({ description: 'sha256 of the raw public key, hex in groups of four: compare it out of band before pinning' }),
+})
+export type SigningKeyResponse = Static<typeof SigningKeyResponseSchema>
