@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config'
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const alias = [
   { find: /^@heatpool\/protocol\/identifiers$/, replacement: fileURLToPath(new URL('./packages/protocol/src/identifiers.ts', import.meta.url)) },
+  { find: /^@heatpool\/protocol\/model-manifest$/, replacement: fileURLToPath(new URL('./packages/protocol/src/model-manifest.ts', import.meta.url)) },
   { find: /^@heatpool\/protocol$/, replacement: fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)) },
 ]
 
@@ -47,6 +48,15 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'ml',
+          root: here('./packages/ml'),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 30_000,
         },
       },
       {
