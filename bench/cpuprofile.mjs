@@ -2,6 +2,7 @@
 // (self and total) and by package, so a benchmark can say what bounds a server.
 
 import { readFileSync } from 'node:fs'
+import { fmt } from './common.mjs'
 
 const META = new Set(['(idle)', '(program)', '(garbage collector)', '(root)'])
 
@@ -92,4 +93,10 @@ export function summariseCpuProfile (path, { fromUs = -Infinity, toUs = Infinity
     total: sorted(total),
     groups: [...groups].map(([group, ms]) => ({ group, ms })).sort((a, b) => b.ms - a.ms),
   }
+}
+
+/** Lines naming the `limit` heatpool functions with the most inclusive time, as % of the busy time. */
+export function topHeatpoolLines (summary, limit) {
+  return summary.total.filter((x) => x.group?.startsWith('@heatpool/')).slice(0, limit)
+    .map((f) => `  ${fmt(f.ms / summary.busyMs * 100, 1).padStart(5)} %  ${f.label}`)
 }

@@ -25,7 +25,7 @@ import {
   commandLine, cpuProfFlags, DOCS, fileStamp, fmt, freePort, installCleanup, keepCpuProfile, log, logHeader, machine, median,
   removeDir, reportAnomalies, runMain, saveResults, serverEnv, SERVER_JS, SHARED_TOKEN as TOKEN, startChild, tempDir, withDocsBlock,
 } from './common.mjs'
-import { summariseCpuProfile } from './cpuprofile.mjs'
+import { summariseCpuProfile, topHeatpoolLines } from './cpuprofile.mjs'
 import { batchSource, countHeatpoolResponse, drive, fmtMachine, medianShare, post } from './ingest-load.mjs'
 import { buildV2Batch, prng, uuidFrom, v1BatchFactory, V1_CATALOG_FIELDS, V1_FIELDS, V2_CATALOG_VALUES } from './payloads.mjs'
 import { freshPostgres, pgQuery, startVictoriaMetrics, VM_BINARY, vmMetrics, vmSampleCount, vmVersionOf } from './vm.mjs'
@@ -527,9 +527,7 @@ async function main (opts) {
   if (profile) {
     log('')
     log('Top total (inclusive) time in heatpool code:')
-    for (const f of profile.summary.total.filter((x) => x.group?.startsWith('@heatpool/')).slice(0, 25)) {
-      log(`  ${fmt(f.ms / profile.summary.busyMs * 100, 1).padStart(5)} %  ${f.label}`)
-    }
+    for (const line of topHeatpoolLines(profile.summary, 25)) log(line)
   }
   log('')
   log(`results: ${json}`)

@@ -29,7 +29,7 @@ import {
   machine, median, parseFlags, removeDir, reportAnomalies, runMain, saveResults, serverEnv,
   SERVER_JS, SHARED_TOKEN as TOKEN, startBaseline, startChild, tempDir, withDocsBlock,
 } from './common.mjs'
-import { summariseCpuProfile } from './cpuprofile.mjs'
+import { summariseCpuProfile, topHeatpoolLines } from './cpuprofile.mjs'
 import { batchSource as loadSource, countHeatpoolResponse, drive as driveLoad, fmtMachine, medianShare, post } from './ingest-load.mjs'
 import { buildV2Batch, prng, uuidFrom, v1BatchFactory, V1_CATALOG_FIELDS, V1_FIELDS, V2_CATALOG_VALUES, V2_VALUE_COUNT } from './payloads.mjs'
 
@@ -450,9 +450,7 @@ async function main () {
   if (profile) {
     log('')
     log('Top total (inclusive) time in heatpool code:')
-    for (const f of profile.summary.total.filter((x) => x.group?.startsWith('@heatpool/')).slice(0, 20)) {
-      log(`  ${fmt(f.ms / profile.summary.busyMs * 100, 1).padStart(5)} %  ${f.label}`)
-    }
+    for (const line of topHeatpoolLines(profile.summary, 20)) log(line)
   }
   log('')
   log(`results: ${json}`)

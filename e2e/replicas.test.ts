@@ -9,6 +9,7 @@ import { freshPostgresUrl } from '../packages/server/test/engines/postgres.js'
 import { testRedisUrl } from '../packages/server/test/engines/redis.js'
 import { startVictoriaMetrics } from '../packages/server/test/engines/victoriametrics.js'
 import { cleanupAll, freePort, HOST, httpRequest, startServer, tempDir, type NodeProcess } from './processes.js'
+import { NO_ENGINE } from '../packages/server/test/engines/missing.js'
 
 const START_S = Math.floor(Date.now() / 1000) - 3 * 86_400
 
@@ -85,7 +86,7 @@ describe('two server processes behind a load balancer', () => {
     const redis = await testRedisUrl()
     const single = await freshPostgresUrl()
     const shared = await freshPostgresUrl()
-    if (vm === undefined || redis === undefined || single === undefined || shared === undefined) return ctx.skip()
+    if (vm === undefined || redis === undefined || single === undefined || shared === undefined) return ctx.skip(NO_ENGINE)
     const engines = { SAMPLE_STORE: 'victoriametrics', VM_URL: vm.url, REDIS_URL: redis, CONTRIBUTION_MIN_SAMPLES: '600', RATE_LIMIT_PER_MINUTE: '10000' }
 
     const [onePort, aPort, bPort] = [await freePort(), await freePort(), await freePort()]

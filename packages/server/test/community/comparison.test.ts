@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { COMBINATIONS } from '../contract/combinations.js'
 import { ADMIN_TOKEN, build } from '../helper.js'
 import { DAY_MS, expectClose, getJson, independent, nearestRank, round2, submitFleet, type HomeSpec } from './fleet.js'
+import { NO_ENGINE } from '../engines/missing.js'
 
 const NOW = Date.UTC(2026, 10, 27, 12)
 const TODAY = Math.floor(NOW / DAY_MS)
@@ -21,7 +22,7 @@ function fleet (): HomeSpec[] {
 describe.each(COMBINATIONS)('community comparison and ranking on $name', (combination) => {
   it('equal an independent computation from the raw readings, and model A ranks ahead of model B', async (ctx) => {
     const env = await combination.env()
-    if (env === undefined) return ctx.skip()
+    if (env === undefined) return ctx.skip(NO_ENGINE)
     const t = await build({ ...env, PUBLIC_CACHE_SECONDS: '0' }, NOW)
     const homes = await submitFleet(t, fleet())
     const a = homes.filter((h) => h.spec.model === 'AERO SLM')

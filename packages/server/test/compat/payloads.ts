@@ -144,3 +144,29 @@ export function pythonJson (value: unknown): string {
   }
   return dump(value)
 }
+
+/**
+ * v2 records of one iDM heat pump every 30 s from record `from` after `startMs`: heat 4–8 kW,
+ * electric ~1.6 kW, outdoor −3…+0.9 °C (plus `outdoorShift`), heating with pauses.
+ */
+export function idmSeries (startMs: number, from: number, count: number, outdoorShift = 0): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, k) => {
+    const i = from + k
+    return {
+      timestamp: (startMs + i * 30_000) / 1000,
+      heatpumps: [{
+        id: 'hp-legacy',
+        manufacturer: 'idm',
+        model: 'navigator_2_0',
+        values: {
+          temp_outside: -3 + (i % 40) / 10 + outdoorShift,
+          temp_heat_pump_flow: 33 + (i % 7),
+          temp_heat_pump_return: 28 + (i % 5),
+          power_current: 4 + (i % 9) / 2,
+          power_current_draw: 1.6,
+          status_heat_pump: i % 120 < 100 ? { value: 1, text: 'HEATING' } : 4.0,
+        },
+      }],
+    }
+  })
+}

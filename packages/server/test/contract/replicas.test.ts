@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { build, type TestApp } from '../helper.js'
 import { COMBINATIONS } from './combinations.js'
+import { NO_ENGINE } from '../engines/missing.js'
 
 const NOW = Date.UTC(2026, 10, 27, 12)
 const START = Date.UTC(2026, 10, 25, 0, 0)
@@ -44,7 +45,7 @@ describe('several API replicas on PostgreSQL + VictoriaMetrics', () => {
   it('two replicas receiving one installation\'s batches at once end like one replica receiving them in order', async (ctx) => {
     const envA = await shared?.env()
     const envB = await shared?.env()
-    if (envA === undefined || envB === undefined) return ctx.skip()
+    if (envA === undefined || envB === undefined) return ctx.skip(NO_ENGINE)
     // Contribution days need 100 samples a day; the batches make two full days and part of a third.
     const config = { CONTRIBUTION_MIN_SAMPLES: '500', RATE_LIMIT_PER_MINUTE: '10000' }
 

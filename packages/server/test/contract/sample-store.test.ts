@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { SampleRow, Store } from '../../src/store/types.js'
 import { build } from '../helper.js'
 import { COMBINATIONS } from './combinations.js'
+import { NO_ENGINE } from '../engines/missing.js'
 
 const T0 = Date.UTC(2026, 10, 26, 12)
 
@@ -30,7 +31,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
 
   it('reads back what it wrote, by heat pump, time range and metric', async (ctx) => {
     const s = await open()
-    if (s === undefined) return ctx.skip()
+    if (s === undefined) return ctx.skip(NO_ENGINE)
     const [a, b] = s.heatPumps
     const rows: SampleRow[] = [
       { heatPumpId: a, ts: T0, values: { temp_outdoor: 5.25, temp_flow: 35.125 } },
@@ -54,7 +55,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
 
   it('keeps the first value of a key, fills in missing metrics, and counts duplicates within and across batches', async (ctx) => {
     const s = await open()
-    if (s === undefined) return ctx.skip()
+    if (s === undefined) return ctx.skip(NO_ENGINE)
     const [a] = s.heatPumps
     await s.store.samples.write({ installationId: s.installationId, rows: [{ heatPumpId: a, ts: T0, values: { temp_outdoor: 1, temp_flow: 30 } }], lastSampleTs: tails([[a, null]]) }, s.store.db)
     const res = await s.store.samples.write({
@@ -84,7 +85,7 @@ describe.each(COMBINATIONS)('sample store contract: $name', (combination) => {
 
   it('erases the samples of the given heat pumps only', async (ctx) => {
     const s = await open()
-    if (s === undefined) return ctx.skip()
+    if (s === undefined) return ctx.skip(NO_ENGINE)
     const [a, b] = s.heatPumps
     await s.store.samples.write({
       installationId: s.installationId,

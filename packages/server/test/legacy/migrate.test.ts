@@ -16,6 +16,7 @@ import { openStore } from '../../src/store/open.js'
 import type { Store } from '../../src/store/types.js'
 import { freshPostgresUrl } from '../engines/postgres.js'
 import { startVictoriaMetrics, type VictoriaMetricsProcess } from '../engines/victoriametrics.js'
+import { NO_ENGINE } from '../engines/missing.js'
 
 /**
  * The migration end to end against a real VictoriaMetrics: history written exactly as the
@@ -194,7 +195,7 @@ describe('heatpool-admin migrate-legacy against a real VictoriaMetrics', () => {
   let vmConfig: Config
 
   it('--dry-run counts installations, series, records, values and days and writes nothing', async (ctx) => {
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     vmConfig = config()
     const { code, summary, stderr } = await migrate(vmConfig, ['--dry-run'])
     expect(code, stderr).toBe(0)
@@ -220,7 +221,7 @@ describe('heatpool-admin migrate-legacy against a real VictoriaMetrics', () => {
   })
 
   it('migrates: samples in heatpool\'s layout equal live ingest of the logger\'s records, with ledger, rollups and pool counts', async (ctx) => {
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const { code, summary, stderr } = await migrate(vmConfig)
     expect(code, stderr).toBe(0)
     const expectedA = expectedSamples(A)
@@ -272,7 +273,7 @@ describe('heatpool-admin migrate-legacy against a real VictoriaMetrics', () => {
   })
 
   it('a second run stores nothing new and leaves ledger, rollups and pool counts as they were — also after the idempotency records expired', async (ctx) => {
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const before = await withStore(vmConfig, relationalState)
 
     const replay = await migrate(vmConfig)
@@ -291,9 +292,9 @@ describe('heatpool-admin migrate-legacy against a real VictoriaMetrics', () => {
   })
 
   it('gives the same ledger and rollups with PostgreSQL for the relational store', async (ctx) => {
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const url = await freshPostgresUrl()
-    if (url === undefined) return ctx.skip()
+    if (url === undefined) return ctx.skip(NO_ENGINE)
     const pgConfig = config({ DATABASE_URL: url, VM_POOL: `t${randomBytes(6).toString('hex')}` })
     const { code, summary, stderr } = await migrate(pgConfig)
     expect(code, stderr).toBe(0)
@@ -316,7 +317,7 @@ describe('heatpool-admin migrate-legacy against a real VictoriaMetrics', () => {
   })
 
   it('migrates one installation into the embedded sample store, with the same rollups', async (ctx) => {
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const sqliteConfig = config({ SAMPLE_STORE: 'sqlite', VM_URL: '', VM_POOL: '' })
     // The VictoriaMetrics to read comes from --vm-url; the installation in any spelling.
     const { code, summary, stderr } = await migrate(sqliteConfig, ['--vm-url', vm.url, '--installation', `{${B.id.toUpperCase()}}`])
@@ -339,7 +340,7 @@ describe('heatpool-admin migrate-legacy against a real VictoriaMetrics', () => {
   })
 
   it('runs from the built CLI with the server\'s environment', async (ctx) => {
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const newest = Math.max(...['src/legacy', 'src/cli'].flatMap((d) => readdirSync(join(repo, 'packages/server', d)).map((f) => statSync(join(repo, 'packages/server', d, f)).mtimeMs)))
     const built = join(repo, 'packages/server/dist/legacy/command.js')
     if (!existsSync(built) || statSync(built).mtimeMs < newest || statSync(CLI).mtimeMs < newest) {
@@ -372,7 +373,7 @@ describe('heatpool-admin migrate-legacy against a real VictoriaMetrics', () => {
   }, 120_000)
 
   it('--delete-legacy removes the migrated legacy series and keeps the new ones', async (ctx) => {
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const { code, summary, stderr } = await migrate(vmConfig, ['--delete-legacy'])
     expect(code, stderr).toBe(0)
     expect(summary).toMatchObject({ installations: { migrated: 2 }, values: { stored: 0 }, deleted_legacy: 2 })

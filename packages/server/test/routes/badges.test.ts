@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DAY_MS } from '../../src/ledger/contribution.js'
 import { COMBINATIONS } from '../contract/combinations.js'
 import { ADMIN_TOKEN, build, v1Payload, v1Record, type TestApp } from '../helper.js'
+import { NO_ENGINE } from '../engines/missing.js'
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
 const START = Date.UTC(2026, 0, 1, 12)
@@ -224,7 +225,7 @@ describe('GET /api/v2/installations/me', () => {
 describe.each(COMBINATIONS)('badges on every store: $name', (combination) => {
   it('computes and serves the same badges', async (ctx) => {
     const env = await combination.env()
-    if (env === undefined) return ctx.skip()
+    if (env === undefined) return ctx.skip(NO_ENGINE)
     const t = await build({ ...env, ...ENV }, START)
     const { a, b, members } = await fleet(t)
     await simulate(t, members, 60)

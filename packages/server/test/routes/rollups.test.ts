@@ -1,31 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { accumulateHours, HOUR_MS, outdoorBand, ROLLUP_SUM_COLUMNS, type RollupSums } from '../../src/rollups/rollup.js'
+import { idmSeries } from '../compat/payloads.js'
 import { build, v1Payload, v1Record, type TestApp } from '../helper.js'
 
 const START = Date.UTC(2026, 10, 20, 6, 0)
 
-/** v2 records for one iDM heat pump every 30 s: heat 4–8 kW, electric ~1.6 kW, mode switching. */
-function records (fromIndex: number, count: number) {
-  return Array.from({ length: count }, (_, k) => {
-    const i = fromIndex + k
-    return {
-      timestamp: (START + i * 30_000) / 1000,
-      heatpumps: [{
-        id: 'hp-legacy',
-        manufacturer: 'idm',
-        model: 'navigator_2_0',
-        values: {
-          temp_outside: -3 + (i % 40) / 10,
-          temp_heat_pump_flow: 33 + (i % 7),
-          temp_heat_pump_return: 28 + (i % 5),
-          power_current: 4 + (i % 9) / 2,
-          power_current_draw: 1.6,
-          status_heat_pump: i % 120 < 100 ? { value: 1, text: 'HEATING' } : 4.0,
-        },
-      }],
-    }
-  })
-}
+const records = (from: number, count: number) => idmSeries(START, from, count)
 
 async function rollupsInStore (t: TestApp) {
   const rows = await t.app.store.db.selectFrom('rollups_hourly').selectAll().orderBy('hour').execute()

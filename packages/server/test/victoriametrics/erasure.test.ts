@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { startVictoriaMetrics } from '../engines/victoriametrics.js'
 import { ADMIN_TOKEN, build, newId, v1Payload, v1Record } from '../helper.js'
+import { NO_ENGINE } from '../engines/missing.js'
 
 const NOW = Date.UTC(2026, 10, 27, 12)
 
 describe('erasure on VictoriaMetrics', () => {
   it('also deletes what the upstream server wrote under the installation\'s id, in every spelling, and nothing else', async (ctx) => {
     const vm = await startVictoriaMetrics()
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const t = await build({ SAMPLE_STORE: 'victoriametrics', VM_URL: vm.url }, NOW)
     const { id, token } = await t.register()
     expect((await t.submit(v1Payload(id, [v1Record(NOW / 1000 - 60)]), token)).statusCode).toBe(200)

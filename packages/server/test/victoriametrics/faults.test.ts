@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { TcpProxy } from '../engines/tcp-proxy.js'
 import { startVictoriaMetrics } from '../engines/victoriametrics.js'
 import { build, v1Payload, v1Record, type TestApp } from '../helper.js'
+import { NO_ENGINE } from '../engines/missing.js'
 
 const NOW = Date.UTC(2026, 10, 27, 12)
 const T0 = NOW / 1000 - 6 * 3600
@@ -25,7 +26,7 @@ async function samplesOf (t: TestApp, id: string) {
 describe('VictoriaMetrics down, slow or crashed', () => {
   it('answers 503 with Retry-After while it is unreachable, fails /ready, stores nothing, and recovers without a restart', async (ctx) => {
     const vm = await startVictoriaMetrics()
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const proxy = new TcpProxy('127.0.0.1', vm.port)
     const port = await proxy.start()
     const t = await build({ SAMPLE_STORE: 'victoriametrics', VM_URL: `http://127.0.0.1:${port}`, VM_TIMEOUT_MS: '2000' }, NOW)
@@ -76,7 +77,7 @@ describe('VictoriaMetrics down, slow or crashed', () => {
 
   it('loses no acknowledged sample when VictoriaMetrics is killed right after answering', async (ctx) => {
     const vm = await startVictoriaMetrics()
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const t = await build({ SAMPLE_STORE: 'victoriametrics', VM_URL: vm.url }, NOW)
     const { id, token } = await t.register()
     let acknowledged = 0
@@ -101,7 +102,7 @@ describe('VictoriaMetrics down, slow or crashed', () => {
 
   it('under load: no 2xx for data that was not written, 503s while it is killed, full recovery without a restart', async (ctx) => {
     const vm = await startVictoriaMetrics()
-    if (vm === undefined) return ctx.skip()
+    if (vm === undefined) return ctx.skip(NO_ENGINE)
     const t = await build({ SAMPLE_STORE: 'victoriametrics', VM_URL: vm.url, VM_TIMEOUT_MS: '2000', RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '100000' }, NOW)
     const senders = await Promise.all([0, 1, 2, 3].map(async () => ({ ...(await t.register()), next: 0, acknowledged: 0, refused: 0 })))
     let stop = false
