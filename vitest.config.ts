@@ -4,8 +4,11 @@ import { defineConfig } from 'vitest/config'
 // Tests import workspace packages from source, so `npm test` never runs against a stale build.
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const alias = [
+  { find: /^@heatpool\/protocol\/catalog$/, replacement: fileURLToPath(new URL('./packages/protocol/src/catalog.ts', import.meta.url)) },
   { find: /^@heatpool\/protocol\/identifiers$/, replacement: fileURLToPath(new URL('./packages/protocol/src/identifiers.ts', import.meta.url)) },
   { find: /^@heatpool\/protocol\/model-manifest$/, replacement: fileURLToPath(new URL('./packages/protocol/src/model-manifest.ts', import.meta.url)) },
+  { find: /^@heatpool\/protocol\/legacy-envelope$/, replacement: fileURLToPath(new URL('./packages/protocol/src/legacy-envelope.ts', import.meta.url)) },
+  { find: /^@heatpool\/ml$/, replacement: fileURLToPath(new URL('./packages/ml/src/index.ts', import.meta.url)) },
   { find: /^@heatpool\/protocol$/, replacement: fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)) },
 ]
 

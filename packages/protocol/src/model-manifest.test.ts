@@ -1,7 +1,10 @@
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson, keyFingerprint, MANIFEST_FORMAT, publicKeyFromBase64, publicKeyToBase64, signManifest, verifyManifest, type ModelManifest } from './model-manifest.js'
+import {
+  canonicalJson, decryptPayload, encryptPayload, keyFingerprint, MANIFEST_FORMAT, packModelBundle, payloadKeyFrom, publicKeyFromBase64, publicKeyToBase64,
+  signManifest, unpackModelBundle, verifyManifest, type ModelManifest,
+} from './model-manifest.js'
 
 const NOW = Date.UTC(2026, 10, 27, 12)
 const payload = Buffer.from('half-space trees, serialised')
@@ -66,5 +69,28 @@ describe('signed model manifests', () => {
     expect(keyFingerprint(pinned)).toMatch(/^([0-9a-f]{4}:){15}[0-9a-f]{4}$/)
     expect(verifyManifest(signManifest(manifest, keys.privateKey), pinned, { nowMs: NOW }).ok).toBe(true)
     expect(() => publicKeyFromBase64('AAAA')).toThrow(/expected 32/)
+  })
+
+  it('carry manifest and payload in one bundle that round-trips', () => {
+    const signed = signManifest(manifest, keys.privateKey)
+    const back = unpackModelBundle(packModelBundle({ signed, payload }))
+    expect(back.payload.equals(payload)).toBe(true)
+    expect(verifyManifest(back.signed, keys.publicKey, { nowMs: NOW, payload: back.payload }).ok).toBe(true)
+    expect(() => unpackModelBundle(Buffer.from('gAAAAAB'))).toThrow(/not JSON/)
+    expect(() => unpackModelBundle(Buffer.from('{"format":"x"}'))).toThrow(/format is not/)
+    expect(() => unpackModelBundle(Buffer.from(JSON.stringify({ format: 'heatpool-model-bundle/1', payload: '%%' })))).toThrow(/base64/)
+  })
+
+  it('encrypt payloads with AES-256-GCM: the right key opens them, a wrong key or a changed byte does not', () => {
+    const key = payloadKeyFrom(Buffer.alloc(32, 7).toString('base64'))
+    expect(payloadKeyFrom('07'.repeat(32)).equals(key)).toBe(true)
+    const sealed = encryptPayload(payload, key)
+    expect(sealed.includes(payload)).toBe(false)
+    expect(decryptPayload(sealed, key).equals(payload)).toBe(true)
+    expect(() => decryptPayload(sealed, Buffer.alloc(32, 8))).toThrow(/wrong key or altered/)
+    const flipped = Buffer.from(sealed)
+    flipped[20] = (flipped[20] as number) ^ 1
+    expect(() => decryptPayload(flipped, key)).toThrow(/wrong key or altered/)
+    expect(() => payloadKeyFrom('c2hvcnQ=')).toThrow(/needs 32/)
   })
 })

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
 
 /**
  * Signed model manifests (issue 7; anchors: TUF's signed metadata, minisign). The operator's
@@ -24,6 +24,10 @@ export interface ModelManifest {
   readonly expires: string
   readonly features: readonly string[]
   readonly training: Readonly<Record<string, unknown>>
+  /** What the payload holds once decrypted (e.g. `heatpool-anomaly/1`). */
+  readonly payload_format?: string
+  /** Absent: the payload is plain. `aes-256-gcm`: IV (12 bytes) ‖ ciphertext ‖ tag (16 bytes). */
+  readonly encryption?: typeof PAYLOAD_ENCRYPTION
 }
 
 export interface SignedManifest {
@@ -129,4 +133,67 @@ export function verifyManifest (signed: unknown, publicKey: KeyObject, o: Verify
     if (o.payload.length !== m.size || sha !== m.sha256.toLowerCase()) return bad('payload_mismatch', `payload sha256 ${sha} (${o.payload.length} bytes) does not match the manifest's ${m.sha256} (${m.size} bytes)`)
   }
   return { ok: true, detail: `version ${m.version} of ${String(m.name)}, signed by ${expected}` }
+}
+
+/**
+ * A model file as the registry stores and serves it: one JSON document holding the signed
+ * manifest and the payload (base64). `sha256` and `size` in the manifest are those of the
+ * payload bytes as carried (encrypted, when encrypted), so a verifier checks them before it
+ * decrypts anything.
+ */
+export const BUNDLE_FORMAT = 'heatpool-model-bundle/1'
+
+export interface ModelBundle {
+  readonly signed: SignedManifest
+  readonly payload: Buffer
+}
+
+export function packModelBundle (bundle: ModelBundle): Buffer {
+  return Buffer.from(JSON.stringify({ format: BUNDLE_FORMAT, signed: bundle.signed, payload: bundle.payload.toString('base64') }))
+}
+
+/** Reads a bundle's parts; throws `cannot read model bundle: …` for anything else. Verify with `verifyManifest`. */
+export function unpackModelBundle (bytes: Buffer): { readonly signed: unknown, readonly payload: Buffer } {
+  let doc: unknown
+  try {
+    doc = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw new Error('cannot read model bundle: not JSON')
+  }
+  const d = doc as { format?: unknown, signed?: unknown, payload?: unknown } | null
+  if (d === null || typeof d !== 'object' || d.format !== BUNDLE_FORMAT) throw new Error(`cannot read model bundle: format is not ${BUNDLE_FORMAT}`)
+  if (typeof d.payload !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(d.payload)) throw new Error('cannot read model bundle: payload is not base64')
+  return { signed: d.signed, payload: Buffer.from(d.payload, 'base64') }
+}
+
+/** Optional payload encryption: AES-256-GCM with a 32-byte key shared by the operator and the agents. */
+export const PAYLOAD_ENCRYPTION = 'aes-256-gcm'
+const IV_BYTES = 12
+const TAG_BYTES = 16
+
+/** Reads a payload key: 32 bytes as base64 (44 characters) or hex (64). */
+export function payloadKeyFrom (text: string): Buffer {
+  const t = text.trim()
+  const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64')
+  if (key.length !== 32) throw new Error(`cannot use a model payload key of ${key.length} bytes: AES-256 needs 32 (base64 or hex)`)
+  return key
+}
+
+export function encryptPayload (plain: Buffer, key: Buffer): Buffer {
+  const iv = randomBytes(IV_BYTES)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  const body = Buffer.concat([cipher.update(plain), cipher.final()])
+  return Buffer.concat([iv, body, cipher.getAuthTag()])
+}
+
+/** Throws `cannot decrypt model payload: …` for a wrong key or changed bytes. */
+export function decryptPayload (sealed: Buffer, key: Buffer): Buffer {
+  if (sealed.length < IV_BYTES + TAG_BYTES) throw new Error('cannot decrypt model payload: too short')
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES))
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES))
+    return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()])
+  } catch {
+    throw new Error('cannot decrypt model payload: wrong key or altered bytes')
+  }
 }

@@ -7,6 +7,8 @@ import { runRetention } from './jobs/retention.js'
 import { createMetrics } from './metrics.js'
 import modelsPlugin from './models/plugin.js'
 import signingKeyPlugin from './models/signing-plugin.js'
+import adminTrainingRoutes from './routes/admin/training.js'
+import trainingPlugin from './training/plugin.js'
 import authPlugin from './plugins/auth.js'
 import bodyPlugin from './plugins/body.js'
 import communityPlugin from './plugins/community.js'
@@ -106,6 +108,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(communityAnalyticsRoutes)
   await app.register(badgesPlugin)
   await app.register(adminBadgeRoutes)
+  await app.register(trainingPlugin)
+  await app.register(adminTrainingRoutes)
 
   if (config.RETENTION_SCHEDULE !== '') {
     const job = new Cron(config.RETENTION_SCHEDULE, { timezone: 'UTC', protect: true, paused: true }, async () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import Type, { type Static } from 'typebox'
 import { ConfigurationError, readConfiguration } from '@heatpool/protocol'
+import { payloadKeyFrom } from '@heatpool/protocol/model-manifest'
 
 /**
  * The server's one configuration schema. Every key is an environment variable with a default
@@ -34,6 +35,14 @@ export const ConfigSchema = Type.Object({
   MODEL_DIR: Type.String({ default: '', description: 'Directory of the community model files (*.enc); empty = <DATA_DIR>/models' }),
   MODEL_SIGNING_KEY: Type.String({ default: '', description: 'Ed25519 private key (PKCS#8 PEM) that signs community models; empty = the key file' }),
   MODEL_SIGNING_KEY_FILE: Type.String({ default: '', description: 'File of the model signing key, created (mode 0600) on first start; empty = <DATA_DIR>/keys/model-signing.pem' }),
+  MODEL_ENCRYPTION_KEY: Type.String({ default: '', description: 'AES-256 key (32 bytes, base64 or hex) that encrypts trained model payloads; agents need the same key; empty = payloads in the clear (still signed)' }),
+  MODEL_EXPIRY_DAYS: Type.Integer({ minimum: 1, default: 30, description: 'A trained model\'s manifest expires this many days after training; agents stop using expired models' }),
+  TRAINING_TIME: Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9])?$', default: '03:00', description: 'Upstream meaning: daily community-model training at this UTC time (HH:MM); empty disables the schedule' }),
+  RUN_ON_STARTUP: Type.Boolean({ default: false, description: 'Upstream meaning: also train once when the server starts' }),
+  TARGET_MODELS: Type.String({ default: '', description: 'Upstream meaning: comma-separated heat-pump models to train; empty = every model with enough data' }),
+  TRAINING_LOOKBACK_DAYS: Type.Integer({ minimum: 1, default: 30, description: 'Days of samples a training reads (upstream: 30)' }),
+  TRAINING_MIN_INSTALLATIONS: Type.Integer({ minimum: 1, default: 3, description: 'Installations a heat-pump model needs before it is trained (upstream: 3); never fewer than K_ANONYMITY' }),
+  TRAINING_MIN_DATA_POINTS: Type.Integer({ minimum: 1, default: 5000, description: 'Samples a heat-pump model needs in the lookback before it is trained (upstream: 5000)' }),
   ROLLUP_MAX_GAP_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'Power is integrated and running time counted only between samples at most this far apart' }),
   PUBLIC_CACHE_SECONDS: Type.Integer({ minimum: 0, default: 10, description: 'How long pool status and community averages are served from memory before being recomputed' }),
   DOCS_ENABLED: Type.Boolean({ default: true, description: 'Serve the OpenAPI document and UI at /docs' }),
@@ -103,6 +112,13 @@ function storeProblems (config: Config): string[] {
     problems.push('SAMPLE_STORE=victoriametrics needs VM_URL (or the upstream VM_WRITE_URL / VM_QUERY_URL)')
   }
   if (config.REDIS_URL !== '' && !/^rediss?:\/\//i.test(config.REDIS_URL)) problems.push('REDIS_URL must be a redis:// or rediss:// URL')
+  if (config.MODEL_ENCRYPTION_KEY.trim() !== '') {
+    try {
+      payloadKeyFrom(config.MODEL_ENCRYPTION_KEY)
+    } catch (err) {
+      problems.push(`MODEL_ENCRYPTION_KEY: ${(err as Error).message}`)
+    }
+  }
   return problems
 }
 

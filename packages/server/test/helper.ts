@@ -45,6 +45,7 @@ export async function build (env: Record<string, string> = {}, startMs = Date.UT
     ADMIN_TOKEN,
     RETENTION_SCHEDULE: '',
     BADGES_SCHEDULE: '',
+    TRAINING_TIME: '',
     LOG_LEVEL: 'silent',
     SQLITE_SYNCHRONOUS: 'normal',
     ...env,

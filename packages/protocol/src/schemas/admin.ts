@@ -53,3 +53,53 @@ export const BadgeRunResultSchema = Type.Object({
   duration_ms: Type.Integer(),
 })
 export type BadgeRunResult = Static<typeof BadgeRunResultSchema>
+
+/** Per operating mode of a trained model: what it learnt and the threshold chosen on normal operation. */
+const TrainingModeSchema = Type.Object({
+  windows: Type.Integer(),
+  features: Type.Array(Type.String()),
+  threshold: Type.Number({ description: 'Scores above this are alarms (chosen for a 1 % false-alarm rate on the training windows)' }),
+  scores: Type.Object({ p50: Type.Number(), p90: Type.Number(), p99: Type.Number(), max: Type.Number() }, { description: 'Distribution of the training windows\' scores' }),
+})
+
+/** One community-model training of one heat-pump model, as admins see it. */
+export const TrainingRunSchema = Type.Object({
+  id: Type.Integer(),
+  heatpump_model_key: Type.String(),
+  heatpump_model: Type.String(),
+  trigger: Type.Union([Type.Literal('schedule'), Type.Literal('startup'), Type.Literal('admin')]),
+  status: Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('skipped'), Type.Literal('failed')]),
+  started: Type.String({ format: 'date-time' }),
+  finished: Nullable(Type.String({ format: 'date-time' })),
+  progress: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'While running: phase and counts' })),
+  summary: Nullable(Type.Object({
+    samples: Type.Integer(),
+    windows: Type.Integer(),
+    installations: Type.Integer(),
+    heat_pumps: Type.Integer(),
+    lookback_days: Type.Integer(),
+    duration_ms: Type.Integer(),
+    features: Type.Optional(Type.Array(Type.String())),
+    modes: Type.Optional(Type.Record(Type.String(), TrainingModeSchema)),
+    model: Type.Optional(Type.Object({
+      name: Type.String(),
+      version: Type.Integer(),
+      sha256: Type.String(),
+      size_bytes: Type.Integer(),
+      expires: Type.String({ format: 'date-time' }),
+      encrypted: Type.Boolean(),
+      key_fingerprint: Type.String(),
+    })),
+    reason: Type.Optional(Type.String({ description: 'Why a skipped run did not train' })),
+  })),
+  error: Nullable(Type.String()),
+})
+export type TrainingRun = Static<typeof TrainingRunSchema>
+
+export const TrainingRunsSchema = Type.Object({
+  signing_key_fingerprint: Type.String({ description: 'Fingerprint of the key that signs models: compare with what agents pinned' }),
+  training_time: Type.String({ description: 'TRAINING_TIME (UTC), empty when the schedule is off' }),
+  busy: Type.Boolean({ description: 'A training is going or waiting' }),
+  runs: Type.Array(TrainingRunSchema),
+})
+export type TrainingRuns = Static<typeof TrainingRunsSchema>

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { configFromProcess } from '../config.js'
+import { configFromProcess, loadDotEnv } from '../config.js'
 import { runMigrateLegacy } from '../legacy/command.js'
+import { runVerifyModel } from './verify-model.js'
 
 /**
  * `heatpool-admin`: the operator's command line against a running server (upstream's
@@ -17,6 +18,14 @@ const USAGE = `Usage: heatpool-admin <command> [options]
 Commands:
   status    server status and installations active in the last 30 days (GET /api/v1/status)
   models    community model files (GET /api/v1/models)
+  train     train community models now and wait for the result (POST /api/v2/admin/training);
+            --model M trains only heat-pump model M ("AERO SLM"); exit 1 when a run failed,
+            or when M was asked for and no model was published
+  training  the latest training runs and the signing key fingerprint (GET /api/v2/admin/training)
+  verify-model FILE [--key K]
+            check a model file offline: a signed heatpool bundle against the server's key
+            (or --key), an upstream legacy envelope only against an explicit --key
+            (see verify-model --help); exit 0 only when valid
   migrate-legacy
             move the upstream server's history from VictoriaMetrics into heatpool
             (runs on the store with the server's configuration; see migrate-legacy --help)
@@ -24,6 +33,7 @@ Commands:
 Options:
   --url URL       server base URL (default: $HEATPOOL_URL, else http://127.0.0.1:8000)
   --token TOKEN   admin token (default: $ADMIN_TOKEN; prefer the variable, arguments show in ps)
+  --model M       (train) only this heat-pump model
   --json          print the server's JSON answer instead of a summary
   -h, --help      show this help
 `
@@ -31,16 +41,32 @@ Options:
 const DEFAULT_URL = 'http://127.0.0.1:8000'
 const TIMEOUT_MS = 10_000
 
+/** A training can read a month of a large pool: wait this long for it. */
+const TRAIN_TIMEOUT_MS = 60 * 60_000
+
 interface Command {
-  readonly path: string
+  readonly path: (options: { model?: string }) => string
+  readonly method?: 'POST'
+  readonly timeoutMs?: number
   /** `<verb> <object>` of the error message. */
   readonly action: string
   readonly summarise: (body: unknown) => string
+  /** Exit code of a 2xx answer (default 0). */
+  readonly exitCode?: (body: unknown, options: { model?: string }) => number
 }
 
 const COMMANDS: Record<string, Command> = {
-  status: { path: '/api/v1/status', action: 'get server status', summarise: summariseStatus },
-  models: { path: '/api/v1/models', action: 'list models', summarise: summariseModels },
+  status: { path: () => '/api/v1/status', action: 'get server status', summarise: summariseStatus },
+  models: { path: () => '/api/v1/models', action: 'list models', summarise: summariseModels },
+  train: {
+    path: (o) => `/api/v2/admin/training${o.model === undefined ? '' : `?heatpump_model=${encodeURIComponent(o.model)}`}`,
+    method: 'POST',
+    timeoutMs: TRAIN_TIMEOUT_MS,
+    action: 'train community models',
+    summarise: summariseTraining,
+    exitCode: trainingExitCode,
+  },
+  training: { path: () => '/api/v2/admin/training?limit=20', action: 'list training runs', summarise: summariseTraining },
 }
 
 class UsageError extends Error {}
@@ -53,7 +79,7 @@ interface Io {
 /** Runs one command; returns the exit code. */
 async function main (argv: string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
   let command: Command
-  let options: { url: string, token: string, json: boolean }
+  let options: { url: string, token: string, json: boolean, model?: string }
   try {
     const parsed = parseArgs({
       args: argv,
@@ -63,6 +89,7 @@ async function main (argv: string[], env: Readonly<Record<string, string | undef
         url: { type: 'string' },
         token: { type: 'string' },
         json: { type: 'boolean', default: false },
+        model: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     })
@@ -80,19 +107,23 @@ async function main (argv: string[], env: Readonly<Record<string, string | undef
     if (!/^https?:\/\/[^/]/i.test(url)) throw new UsageError(`cannot use --url ${JSON.stringify(url)}: it must be an http(s) URL`)
     const token = parsed.values.token ?? env.ADMIN_TOKEN ?? ''
     if (token === '') throw new UsageError(`cannot ${command.action}: no admin token, set ADMIN_TOKEN or pass --token`)
-    options = { url: url.replace(/\/+$/, ''), token, json: parsed.values.json }
+    const model = parsed.values.model
+    if (model !== undefined && name !== 'train') throw new UsageError(`cannot run command ${name}: --model is an option of train`)
+    if (model !== undefined && model.trim() === '') throw new UsageError('cannot train: --model needs a heat-pump model name')
+    options = { url: url.replace(/\/+$/, ''), token, json: parsed.values.json, ...(model === undefined ? {} : { model }) }
   } catch (err) {
     const message = err instanceof UsageError ? err.message : `cannot read arguments: ${(err as Error).message}`
     io.err(`${message}\n\n${USAGE}`)
     return 2
   }
 
-  const target = `${options.url}${command.path}`
+  const target = `${options.url}${command.path(options)}`
   let response: Response
   try {
     response = await fetch(target, {
+      method: command.method ?? 'GET',
       headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(command.timeoutMs ?? TIMEOUT_MS),
     })
   } catch (err) {
     io.err(`cannot ${command.action}: ${connectionFailure(err, options.url)}\n`)
@@ -114,7 +145,7 @@ async function main (argv: string[], env: Readonly<Record<string, string | undef
     return 1
   }
   io.out(options.json ? `${JSON.stringify(body, null, 2)}\n` : command.summarise(body))
-  return 0
+  return command.exitCode?.(body, options) ?? 0
 }
 
 /** The cause of a failed fetch in words (undici wraps the socket error as `cause`). */
@@ -173,6 +204,55 @@ function summariseModels (body: unknown): string {
   return `${total} model${total === 1 ? '' : 's'}\n${lines.join('\n')}\n`
 }
 
+interface ListedRun {
+  readonly id: number
+  readonly heatpump_model: string
+  readonly trigger: string
+  readonly status: string
+  readonly started: string
+  readonly progress: Record<string, unknown> | null
+  readonly summary: {
+    readonly samples: number
+    readonly windows: number
+    readonly installations: number
+    readonly duration_ms: number
+    readonly features?: string[]
+    readonly modes?: Record<string, { windows: number, threshold: number }>
+    readonly model?: { name: string, version: number, size_bytes: number, expires: string, encrypted: boolean }
+    readonly reason?: string
+  } | null
+  readonly error: string | null
+}
+
+function summariseTraining (body: unknown): string {
+  const b = body as { signing_key_fingerprint?: string, training_time?: string, busy?: boolean, runs?: ListedRun[] }
+  const lines = [`signing key ${b.signing_key_fingerprint ?? '?'}; daily training ${b.training_time === '' || b.training_time === undefined ? 'off' : `at ${b.training_time} UTC`}${b.busy === true ? '; a training is going' : ''}`]
+  const runs = b.runs ?? []
+  if (runs.length === 0) lines.push('no training runs')
+  for (const r of runs) {
+    const s = r.summary
+    const head = `#${r.id} ${r.heatpump_model}: ${r.status} (${r.trigger}, ${r.started})`
+    if (r.status === 'running') lines.push(`${head} ${JSON.stringify(r.progress ?? {})}`)
+    else if (r.status === 'failed') lines.push(`${head}: ${r.error ?? 'no reason recorded'}`)
+    else if (s === null) lines.push(head)
+    else if (s.model === undefined) lines.push(`${head}: ${s.reason ?? ''}`)
+    else {
+      const modes = Object.entries(s.modes ?? {}).map(([mode, m]) => `${mode} ${m.windows} windows, threshold ${m.threshold.toFixed(4)}`).join('; ')
+      lines.push(`${head}: ${s.model.name} v${s.model.version}, ${formatBytes(s.model.size_bytes)}${s.model.encrypted ? ' encrypted' : ''}, expires ${s.model.expires}`)
+      lines.push(`    ${s.samples} samples, ${s.windows} windows from ${s.installations} installations in ${(s.duration_ms / 1000).toFixed(1)} s; ${modes}`)
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** 1 when a run failed, or when one heat-pump model was asked for and nothing was published. */
+function trainingExitCode (body: unknown, options: { model?: string }): number {
+  const runs = (body as { runs?: ListedRun[] }).runs ?? []
+  if (runs.some((r) => r.status === 'failed')) return 1
+  if (options.model !== undefined && !runs.some((r) => r.status === 'succeeded')) return 1
+  return 0
+}
+
 function formatBytes (n: number): string {
   if (n < 1024) return `${n} B`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
@@ -187,6 +267,15 @@ const io: Io = {
   err: (text) => { process.stderr.write(text) },
 }
 const argv = process.argv.slice(2)
+
+/** verify-model reads the server's configuration (for its key), `.env` included, as the server does. */
+async function verifyModel (args: string[]): Promise<number> {
+  loadDotEnv()
+  return runVerifyModel(args, env, io)
+}
+
 process.exitCode = argv[0] === 'migrate-legacy'
   ? await runMigrateLegacy(argv.slice(1), { config: configFromProcess, io })
-  : await main(argv, env, io)
+  : argv[0] === 'verify-model'
+    ? await verifyModel(argv.slice(1))
+    : await main(argv, env, io)

@@ -109,6 +109,15 @@ function keyOfName (name: string): string | null {
   return typeof parsed === 'string' ? null : parsed.key
 }
 
+/** What a file about to be stored will be registered as: signed manifests name it. */
+export interface FileIdentity {
+  readonly name: string
+  readonly key: string | null
+  readonly version: number
+  /** `created_at` of the row, ms. */
+  readonly createdAt: number
+}
+
 export interface SyncReport {
   /** Files that were not in the table. */
   readonly added: string[]
@@ -237,11 +246,12 @@ export class ModelRegistry {
    * key keeps its name (`"Aero SLM"` replaces `AERO_SLM`), so each key has one model. The file is
    * written atomically — temp file in `MODEL_DIR`, fsync, rename over the final name, fsync of
    * the directory — so a download never reads a half-written file (upstream.md §8 P4) and a
-   * crash leaves the previous version. Throws `ModelRegistryError` for empty bytes or a name that
-   * cannot be stored.
+   * crash leaves the previous version. `bytes` may be a function of the file's name and version,
+   * called inside the registry's lock (a trained model signs both into its manifest). Throws
+   * `ModelRegistryError` for empty bytes or a name that cannot be stored.
    */
-  async put (input: { readonly heatpumpModel?: string | null, readonly bytes: Buffer }): Promise<RegisteredModel> {
-    if (input.bytes.length === 0) throw new ModelRegistryError('empty', 'cannot store model: it is empty')
+  async put (input: { readonly heatpumpModel?: string | null, readonly bytes: Buffer | ((file: FileIdentity) => Buffer) }): Promise<RegisteredModel> {
+    if (Buffer.isBuffer(input.bytes) && input.bytes.length === 0) throw new ModelRegistryError('empty', 'cannot store model: it is empty')
     const target = modelTargetFor(input.heatpumpModel)
     return this.#exclusive(async () => {
       await mkdir(this.dir, { recursive: true })
@@ -250,16 +260,20 @@ export class ModelRegistry {
         : await this.#db.selectFrom('models').select('name').where('model_key', '=', target.key).orderBy('created_at', 'desc').executeTakeFirst()
       const name = sameKey?.name ?? target.name
       const filename = `${name}${MODEL_FILE_EXTENSION}`
+      const version = await this.#nextVersion(name, await this.find(name))
+      const createdAt = this.#clock()
+      const bytes = Buffer.isBuffer(input.bytes) ? input.bytes : input.bytes({ name, key: target.key, version, createdAt })
+      if (bytes.length === 0) throw new ModelRegistryError('empty', 'cannot store model: it is empty')
       const row: RegisteredModel = {
         name,
         model_key: target.key,
         filename,
-        version: await this.#nextVersion(name, await this.find(name)),
-        sha256: createHash('sha256').update(input.bytes).digest('hex'),
-        size_bytes: input.bytes.length,
-        created_at: this.#clock(),
+        version,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        size_bytes: bytes.length,
+        created_at: createdAt,
       }
-      await writeFileAtomically(this.dir, filename, input.bytes, row.created_at)
+      await writeFileAtomically(this.dir, filename, bytes, row.created_at)
       await this.#save(row)
       return row
     })

@@ -142,6 +142,26 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  '006-training-runs': {
+    async up (db: Kysely<unknown>) {
+      const { text, autoIncrementId } = columnTypes(db)
+      // One row per community-model training of one heat-pump model (training/job.ts): progress
+      // while it runs, then what it learnt or why it did not train, as JSON.
+      await db.schema.createTable('training_runs')
+        .addColumn('id', 'integer', autoIncrementId)
+        .addColumn('model_key', text, (c) => c.notNull())
+        .addColumn('model_name', text, (c) => c.notNull())
+        .addColumn('trigger', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('finished_at', 'bigint')
+        .addColumn('progress', text)
+        .addColumn('summary', text)
+        .addColumn('error', text)
+        .execute()
+      await db.schema.createIndex('training_runs_started').on('training_runs').column('started_at').execute()
+    },
+  },
 }
 
 export const relationalMigrations: MigrationProvider = {

@@ -121,7 +121,26 @@ export interface BadgesTable {
   computed_at: number
 }
 
+/** A community-model training of one heat-pump model (migration 006, training/job.ts). */
+export interface TrainingRunsTable {
+  id: Generated<number>
+  model_key: string
+  model_name: string
+  /** `schedule`, `startup` or `admin`. */
+  trigger: string
+  /** `running`, `succeeded`, `skipped` (not enough data) or `failed`. */
+  status: string
+  started_at: number
+  finished_at: number | null
+  /** JSON `TrainingProgress` while running. */
+  progress: string | null
+  /** JSON `TrainingSummary` once finished (also why a run was skipped). */
+  summary: string | null
+  error: string | null
+}
+
 export interface Database {
+  training_runs: TrainingRunsTable
   recent_sample_writes: RecentSampleWritesTable
   installations: InstallationsTable
   heat_pumps: HeatPumpsTable
