@@ -8,6 +8,7 @@ const alias = [
   { find: /^@heatpool\/protocol\/identifiers$/, replacement: fileURLToPath(new URL('./packages/protocol/src/identifiers.ts', import.meta.url)) },
   { find: /^@heatpool\/protocol\/model-manifest$/, replacement: fileURLToPath(new URL('./packages/protocol/src/model-manifest.ts', import.meta.url)) },
   { find: /^@heatpool\/protocol\/legacy-envelope$/, replacement: fileURLToPath(new URL('./packages/protocol/src/legacy-envelope.ts', import.meta.url)) },
+  { find: /^@heatpool\/protocol\/normalise$/, replacement: fileURLToPath(new URL('./packages/protocol/src/normalise-submission.ts', import.meta.url)) },
   { find: /^@heatpool\/ml$/, replacement: fileURLToPath(new URL('./packages/ml/src/index.ts', import.meta.url)) },
   { find: /^@heatpool\/protocol$/, replacement: fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)) },
 ]

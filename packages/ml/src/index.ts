@@ -31,3 +31,5 @@ export { CommunityModel, COMMUNITY_MODEL_FORMAT, DEFAULT_ALERT_RULE } from './co
 export type { AlertRule, CommunityTrainingOptions, Contribution, ModeSummary, ScoreSummary, SerialisedCommunityModel, WindowVerdict } from './community-model.js'
 export { ALERT_START, stepAlert } from './alert-rule.js'
 export type { AlertState, AlertStep } from './alert-rule.js'
+export { Scorer } from './scorer.js'
+export type { AnomalyAlert, HeatPumpScoreState, ScoredWindow } from './scorer.js'
