@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { generateKeyPairSync } from 'node:crypto'
+import { publicKeyToBase64 } from '@heatpool/protocol/model-manifest'
 import { AgentConfigError, AgentConfigSchema, agentConfigFromProcess, loadAgentConfig } from './config.js'
 
 function configError (fn: () => unknown): AgentConfigError {
@@ -29,6 +31,8 @@ describe('loadAgentConfig', () => {
     ['AGENT_RETRY_MIN_MS', 1000],
     ['AGENT_RETRY_MAX_MS', 300_000],
     ['AGENT_MODEL_CHECK_INTERVAL', 86_400],
+    ['AGENT_MODEL_PUBLIC_KEY', ''],
+    ['AGENT_MODEL_PAYLOAD_KEY', ''],
     ['LOG_LEVEL', 'info'],
   ])('defaults %s to %j', (key, value) => {
     expect(loadAgentConfig({})[key as keyof ReturnType<typeof loadAgentConfig>]).toEqual(value)
@@ -110,6 +114,27 @@ describe('loadAgentConfig', () => {
       return
     }
     expect(value).toBe(fallback)
+  })
+})
+
+describe('model keys', () => {
+  const publicKey = publicKeyToBase64(generateKeyPairSync('ed25519').publicKey)
+
+  it('takes an Ed25519 public key (base64, 32 bytes) and an AES-256 payload key (base64 or hex)', () => {
+    const config = loadAgentConfig({ AGENT_MODEL_PUBLIC_KEY: publicKey, AGENT_MODEL_PAYLOAD_KEY: 'ab'.repeat(32) })
+    expect(config).toMatchObject({ AGENT_MODEL_PUBLIC_KEY: publicKey, AGENT_MODEL_PAYLOAD_KEY: 'ab'.repeat(32) })
+    expect(loadAgentConfig({ AGENT_MODEL_PAYLOAD_KEY: Buffer.alloc(32, 3).toString('base64') }).AGENT_MODEL_PAYLOAD_KEY).toHaveLength(44)
+  })
+
+  it('refuses a public key that is not 32 bytes, naming it', () => {
+    const err = configError(() => loadAgentConfig({ AGENT_MODEL_PUBLIC_KEY: 'c2hvcnQ=' }))
+    expect(err.message).toMatch(/AGENT_MODEL_PUBLIC_KEY="c2hvcnQ=": cannot read an Ed25519 public key from 5 bytes/)
+  })
+
+  it('refuses a payload key that is not 32 bytes without repeating the secret', () => {
+    const err = configError(() => loadAgentConfig({ AGENT_MODEL_PAYLOAD_KEY: 'c2VjcmV0LXRvby1zaG9ydA==' }))
+    expect(err.message).toMatch(/AGENT_MODEL_PAYLOAD_KEY \(not shown\): cannot use a model payload key of 16 bytes/)
+    expect(err.message).not.toContain('c2VjcmV0')
   })
 })
 

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { payloadKeyFrom, publicKeyFromBase64 } from '@heatpool/protocol/model-manifest'
 
 /**
  * The agent's one configuration: environment variables, optionally a JSON file (`AGENT_CONFIG`,
@@ -11,7 +12,17 @@ import { existsSync, readFileSync } from 'node:fs'
  * never truncated, unknown keys in the file refused, every bad key named at once.
  */
 interface IntegerKey { readonly type: 'integer', readonly default: number, readonly minimum?: number, readonly maximum?: number, readonly description: string }
-interface StringKey { readonly type: 'string', readonly default: string, readonly minLength?: number, readonly enum?: readonly string[], readonly description: string }
+interface StringKey {
+  readonly type: 'string'
+  readonly default: string
+  readonly minLength?: number
+  readonly enum?: readonly string[]
+  /** Throws with the reason when a non-empty value cannot be used. */
+  readonly check?: (value: string) => unknown
+  /** Never repeated in error messages. */
+  readonly secret?: boolean
+  readonly description: string
+}
 interface BooleanKey { readonly type: 'boolean', readonly default: boolean, readonly description: string }
 type KeySchema = IntegerKey | StringKey | BooleanKey
 
@@ -35,6 +46,8 @@ export const AgentConfigSchema = {
     AGENT_RETRY_MAX_MS: { type: 'integer', minimum: 1, default: 300_000, description: 'Longest retry delay' },
     AGENT_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 60_000, description: 'Timeout of one request to the server' },
     AGENT_MODEL_CHECK_INTERVAL: { type: 'integer', minimum: 0, default: 86_400, description: 'Seconds between community-model checks; 0 disables the schedule (on demand only)' },
+    AGENT_MODEL_PUBLIC_KEY: { type: 'string', default: '', check: publicKeyFromBase64, description: 'Ed25519 public key (base64, 32 bytes: `public_key` of the server\'s GET /api/v2/models/signing-key) that must sign community models; empty = pin the server\'s key when the agent registers (trust on first use; fingerprint in `heatpool-agent status`)' },
+    AGENT_MODEL_PAYLOAD_KEY: { type: 'string', default: '', check: payloadKeyFrom, secret: true, description: 'AES-256 key (32 bytes, base64 or hex) that opens encrypted model payloads; empty = encrypted models are refused' },
     LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info', description: 'pino log level' },
   },
 } as const satisfies { properties: Record<string, KeySchema> }
@@ -69,6 +82,13 @@ function convert (schema: KeySchema, raw: unknown): { value: unknown } | { probl
       if (s === undefined) return { problem: 'must be text' }
       if (schema.minLength !== undefined && s.length < schema.minLength) return { problem: `must have at least ${schema.minLength} character${schema.minLength === 1 ? '' : 's'}` }
       if (schema.enum !== undefined && !schema.enum.includes(s)) return { problem: `must be one of ${schema.enum.join(', ')}` }
+      if (schema.check !== undefined && s.trim() !== '') {
+        try {
+          schema.check(s)
+        } catch (err) {
+          return { problem: (err as Error).message }
+        }
+      }
       return { value: s }
     }
   }
@@ -89,7 +109,8 @@ export function loadAgentConfig (env: Readonly<Record<string, string | undefined
       continue
     }
     const result = convert(schema, raw)
-    if ('problem' in result) problems.push(`${key}=${JSON.stringify(raw)}: ${result.problem}`)
+    const shown = schema.type === 'string' && schema.secret === true ? `${key} (not shown)` : `${key}=${JSON.stringify(raw)}`
+    if ('problem' in result) problems.push(`${shown}: ${result.problem}`)
     else config[key] = result.value
   }
   if (problems.length > 0) throw new AgentConfigError(`cannot load agent configuration: ${problems.join('; ')}`)

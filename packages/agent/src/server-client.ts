@@ -156,6 +156,11 @@ export class ServerClient {
     return this.#send('GET', `/api/v1/model/download?${q}`, { headers: { authorization: `Bearer ${token}` }, raw: true })
   }
 
+  /** The public key that signs community models (`GET /api/v2/models/signing-key`), for pinning. */
+  signingKey (): Promise<ServerAnswer> {
+    return this.#send('GET', '/api/v2/models/signing-key')
+  }
+
   poolStatus (): Promise<ServerAnswer> {
     return this.#send('GET', '/api/v1/pool/status')
   }

@@ -6,8 +6,9 @@ import type { Router } from './api/http.js'
 import type { AgentConfig } from './config.js'
 import { idleCollector } from './idle-gc.js'
 import { createAgentMetrics } from './metrics.js'
+import { AnomalyDetector } from './model/anomalies.js'
 import { ModelUpdater } from './model/updater.js'
-import { hashVerifier, type ModelVerifier } from './model/verify.js'
+import { bundleVerifier, type ModelVerifier } from './model/verify.js'
 import { Outbox } from './outbox/outbox.js'
 import { ServerClient } from './server-client.js'
 import { StateStore, TokenStore } from './state.js'
@@ -31,6 +32,7 @@ export interface AgentService {
   readonly outbox: Outbox
   readonly uploader: Uploader
   readonly updater: ModelUpdater
+  readonly anomalies: AnomalyDetector
   readonly state: StateStore
   /** The local API's address once listening. */
   readonly url: string
@@ -48,13 +50,15 @@ export async function startAgent (config: AgentConfig, options: AgentServiceOpti
   const client = new ServerClient({ baseUrl: config.HEATPOOL_SERVER_URL, timeoutMs: config.AGENT_REQUEST_TIMEOUT_MS })
   const metrics = createAgentMetrics(outbox)
   const collector = idleCollector()
-  const uploader = new Uploader(config, outbox, client, new Credentials(config, client, tokens, state), log.child({ part: 'uploader' }), {
+  const updater = new ModelUpdater(config, client, tokens, state, options.verifier ?? bundleVerifier, log.child({ part: 'model' }), options.clock)
+  const anomalies = new AnomalyDetector(updater, config.AGENT_DATA_DIR, log.child({ part: 'anomalies' }), options.clock)
+  const credentials = new Credentials(config, client, tokens, state, () => updater.pinSigningKey())
+  const uploader = new Uploader(config, outbox, client, credentials, log.child({ part: 'uploader' }), {
     uploaded: () => { metrics.uploads.inc(); collector.poke() },
     retried: () => { metrics.retries.inc(); collector.poke() },
     quarantined: () => metrics.quarantines.inc(),
   }, options.clock, Math.random, options.tickMs)
-  const updater = new ModelUpdater(config, client, tokens, state, options.verifier ?? hashVerifier, log.child({ part: 'model' }), options.clock)
-  const app = buildAgentApp({ config, outbox, uploader, updater, client, state, tokens, metrics, afterRelay: collector.poke, log: options.httpLogs === false ? undefined : log.child({ part: 'http' }) })
+  const app = buildAgentApp({ config, outbox, uploader, updater, client, state, tokens, metrics, afterRelay: collector.poke, anomalies, log: options.httpLogs === false ? undefined : log.child({ part: 'http' }) })
   const url = await app.listen(config.AGENT_PORT, config.AGENT_HOST)
   uploader.start()
   updater.start()
@@ -65,12 +69,14 @@ export async function startAgent (config: AgentConfig, options: AgentServiceOpti
     outbox,
     uploader,
     updater,
+    anomalies,
     state,
     url,
     async close () {
       await app.close()
       await uploader.stop()
       updater.stop()
+      anomalies.close()
       collector.stop()
       client.close()
       outbox.close()

@@ -32,6 +32,19 @@ export interface AgentState {
   }
   /** The installation the model updater and the local page speak for: the first one registered. */
   readonly primaryInstallationId?: string
+  /** The server's model signing key, pinned on first use (unused while AGENT_MODEL_PUBLIC_KEY is set). */
+  readonly modelSigningKey?: PinnedSigningKey
+  /** The highest manifest version installed so far, per model name: anything not newer is a rollback. */
+  readonly modelVersions?: Readonly<Record<string, number>>
+}
+
+export interface PinnedSigningKey {
+  /** Raw Ed25519 public key, base64 (32 bytes). */
+  readonly publicKey: string
+  readonly fingerprint: string
+  readonly pinnedAt: string
+  /** `server`: fetched from the server on first use; `cli`: set with `heatpool-agent model pin --key`. */
+  readonly source: 'server' | 'cli'
 }
 
 /** The agent's small persistent state (`state.json`), written atomically. */
@@ -67,6 +80,25 @@ export class StateStore {
   notePrimary (installationId: string): AgentState {
     const current = this.reload()
     return current.primaryInstallationId === undefined ? this.#write({ ...current, primaryInstallationId: installationId }) : current
+  }
+
+  /** Pins the model signing key (replacing any pinned one: callers decide when that is allowed). */
+  pinModelKey (pin: PinnedSigningKey): AgentState {
+    return this.#write({ ...this.reload(), modelSigningKey: pin })
+  }
+
+  /** Forgets the pinned model signing key: the next registration or model check pins the server's anew. */
+  unpinModelKey (): AgentState {
+    const { modelSigningKey: _dropped, ...rest } = this.reload()
+    return this.#write(rest)
+  }
+
+  /** Records that `version` of model `name` was installed (the high-water mark never goes down). */
+  noteModelVersion (name: string, version: number): AgentState {
+    const current = this.reload()
+    const versions = current.modelVersions ?? {}
+    if ((versions[name] ?? -Infinity) >= version) return current
+    return this.#write({ ...current, modelVersions: { ...versions, [name]: version } })
   }
 
   #write (state: AgentState): AgentState {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { AgentConfig } from '../config.js'
 import type { AgentMetrics } from '../metrics.js'
+import type { AnomalyDetector } from '../model/anomalies.js'
 import type { ModelUpdater } from '../model/updater.js'
 import type { Outbox } from '../outbox/outbox.js'
 import { readRelayPayload } from '../relay/payload.js'
@@ -20,6 +21,8 @@ export interface AgentAppDeps {
   readonly metrics: AgentMetrics
   /** Called after each relay body is committed. */
   readonly afterRelay?: () => void
+  /** Scores relayed records against the community model (after the answer, off the request path). */
+  readonly anomalies?: Pick<AnomalyDetector, 'observe' | 'status'>
   /** Request logs (and errors); none when undefined. */
   readonly log?: Logger
 }
@@ -50,6 +53,17 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
     metrics.relayed.inc(records.length)
     uploader.nudge()
     deps.afterRelay?.()
+    const anomalies = deps.anomalies
+    if (anomalies !== undefined) {
+      const { installationId, data } = payload
+      setImmediate(() => {
+        try {
+          anomalies.observe(installationId, data)
+        } catch (err) {
+          deps.log?.error({ err }, 'cannot score relayed records')
+        }
+      })
+    }
     return { status: 'success', processed: records.length, queued: true, dropped_oldest: dropped }
   })
 
@@ -67,7 +81,13 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
       last_upload: uploader.lastResult ?? null,
       quarantined: outbox.quarantined().map((b) => ({ batch: b.id, installation_id: b.installationId, status: b.lastStatus, error: b.lastError, created_at: new Date(b.createdAt).toISOString() })),
       model: updater.status,
+      anomalies: deps.anomalies?.status ?? null,
     }
+  })
+
+  app.route('GET', '/api/anomalies', async () => {
+    if (deps.anomalies === undefined) throw new HttpError(404, 'HP_ERR_NOT_FOUND', 'cannot find route: anomaly detection is off')
+    return deps.anomalies.status
   })
 
   app.route('POST', '/api/flush', async () => ({ last_upload: await uploader.flush() ?? null, outbox: outbox.stats() }))

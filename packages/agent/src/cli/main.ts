@@ -13,6 +13,8 @@ Commands:
   check-model      check for (and fetch) a community model now
   register         register this agent's installation with the server (needs consent)
   consent on|off   give or withdraw consent to share data
+  model pin --key <base64>   pin this Ed25519 public key for community models
+  model pin --reset          forget the pinned key: the server's is pinned again on first use
 
 Configuration: environment variables (HEATPOOL_SERVER_URL, AGENT_PORT, AGENT_DATA_DIR,
 AGENT_CONSENT, AGENT_UPLOAD_INTERVAL, …) or a JSON file named by AGENT_CONFIG.`
@@ -45,7 +47,7 @@ async function callAgent (config: AgentConfig, method: 'GET' | 'POST', path: str
 }
 
 async function main (argv: string[]): Promise<void> {
-  const [command, arg] = argv
+  const [command, arg, ...rest] = argv
   if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`)
     if (command === undefined) process.exit(2)
@@ -95,7 +97,41 @@ async function main (argv: string[]): Promise<void> {
       const result = await new Credentials(config, client, new TokenStore(config.AGENT_DATA_DIR), state).for(id, config.AGENT_HEATPUMP_MODEL || null)
       if ('problem' in result) fail(`cannot register installation ${id}: ${describeProblem(result)}`)
       state.notePrimary(id)
-      print({ installation_id: id, registered: true, credential: result.kind })
+      const { SigningKeyPin } = await import('../model/signing-key.js')
+      const { pino } = await import('pino')
+      const key = await new SigningKeyPin(config, client, state, pino({ level: 'silent' })).ensure()
+      client.close()
+      print({
+        installation_id: id,
+        registered: true,
+        credential: result.kind,
+        model_signing_key: 'problem' in key ? { problem: key.problem } : { fingerprint: key.fingerprint, source: key.source, pinned_at: key.pinnedAt },
+      })
+      return
+    }
+    case 'model': {
+      const [flag, value] = rest
+      const usage = `cannot change the model signing key: say \`model pin --key <base64>\` or \`model pin --reset\`\n\n${USAGE}`
+      if (arg !== 'pin' || !((flag === '--key' && value !== undefined && rest.length === 2) || (flag === '--reset' && rest.length === 1))) fail(usage, 2)
+      const state = new StateStore(config.AGENT_DATA_DIR)
+      const previous = state.get().modelSigningKey?.fingerprint ?? null
+      const configured = config.AGENT_MODEL_PUBLIC_KEY.trim() !== ''
+        ? 'AGENT_MODEL_PUBLIC_KEY is set and stays in force until it is emptied'
+        : undefined
+      if (flag === '--reset') {
+        state.unpinModelKey()
+        print({ model_signing_key: null, previous, ...(configured === undefined ? { next: 'the server\'s key is pinned at the next registration or model check' } : { note: configured }) })
+        return
+      }
+      const { pinRecord } = await import('../model/signing-key.js')
+      let pin
+      try {
+        pin = pinRecord(value as string, 'cli', new Date())
+      } catch (err) {
+        fail(`cannot pin the model signing key: ${(err as Error).message}`)
+      }
+      state.pinModelKey(pin)
+      print({ model_signing_key: { fingerprint: pin.fingerprint, source: pin.source, pinned_at: pin.pinnedAt }, previous, ...(configured === undefined ? {} : { note: configured }) })
       return
     }
     default:

@@ -37,6 +37,8 @@ export class Credentials {
     private readonly client: ServerClient,
     private readonly tokens: TokenStore,
     private readonly state: StateStore,
+    /** Called (not awaited) after each successful registration: the model updater pins the server's signing key. */
+    private readonly afterRegister?: (installationId: string) => Promise<unknown>,
   ) {}
 
   async for (installationId: string, heatpumpModel: string | null): Promise<Credential | CredentialProblem> {
@@ -52,6 +54,7 @@ export class Credentials {
     if ((answer.status === 200 || answer.status === 201) && typeof body?.token === 'string') {
       this.tokens.confirm(installationId, body.token)
       this.state.notePrimary(installationId)
+      this.afterRegister?.(installationId).catch(() => { /* the hook reports its own failures */ })
       return { kind: 'token', token: body.token }
     }
     // An upstream server has no registration route: fall back to its shared token, or to none.

@@ -10,6 +10,7 @@ import { startAgent } from '../../src/service.js'
 import { FakeServer, REGISTER } from './support/fake-server.js'
 import { deadUrl } from './support/real-server.js'
 import { onCleanup, tempDir } from './support/rig.js'
+import { signer } from './support/bundles.js'
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url))
 const AGENT = join(REPO, 'packages/agent')
@@ -59,7 +60,7 @@ describe('heatpool-agent CLI', () => {
     const run = await cli([])
     expect(run.code).toBe(2)
     expect(run.stdout).toMatch(/^Usage: heatpool-agent <command>/)
-    for (const command of ['run', 'status', 'flush', 'check-model', 'register', 'consent on\\|off']) expect(run.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'))
+    for (const command of ['run', 'status', 'flush', 'check-model', 'register', 'consent on\\|off', 'model pin --key <base64>', 'model pin --reset']) expect(run.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'))
   })
 
   it('--help: usage, exit 0', async () => {
@@ -72,6 +73,10 @@ describe('heatpool-agent CLI', () => {
     [['frobnicate'], /^cannot run `frobnicate`: unknown command/],
     [['consent'], /^cannot set consent: say `consent on` or `consent off`/],
     [['consent', 'maybe'], /^cannot set consent/],
+    [['model'], /^cannot change the model signing key: say `model pin --key <base64>` or `model pin --reset`/],
+    [['model', 'pin'], /^cannot change the model signing key/],
+    [['model', 'pin', '--key'], /^cannot change the model signing key/],
+    [['model', 'pin', '--reset', 'now'], /^cannot change the model signing key/],
   ])('%j: an error and the usage on stderr, exit 2', async (args, message) => {
     const run = await cli(args, { AGENT_DATA_DIR: tempDir() })
     expect(run.code).toBe(2)
@@ -133,15 +138,16 @@ describe('heatpool-agent CLI', () => {
 
     const status = await cli(['status'], env)
     expect(status.code).toBe(0)
-    expect(JSON.parse(status.stdout)).toMatchObject({ consent: { given: true }, outbox: { records: 1 }, installation_id: agent.state.get().installationId })
+    expect(JSON.parse(status.stdout)).toMatchObject({ consent: { given: true }, outbox: { records: 1 }, installation_id: agent.state.get().installationId, model: { signingKey: null, installed: null, rejected: null } })
 
     const flush = await cli(['flush'], env)
     expect(flush.code).toBe(0)
     expect(JSON.parse(flush.stdout)).toMatchObject({ last_upload: { installationId: id, outcome: 'acknowledged', records: 1 }, outbox: { records: 0, uploaded: 1 } })
   })
 
-  it('register: refused without consent; with consent registers the agent\'s own installation', async () => {
-    const server = await FakeServer.start()
+  it('register: refused without consent; with consent registers the agent\'s own installation and pins the server\'s model signing key', async () => {
+    const operator = signer()
+    const server = await FakeServer.start({ 'GET /api/v2/models/signing-key': () => ({ status: 200, body: { algorithm: 'Ed25519', public_key: operator.base64, fingerprint: operator.fingerprint } }) })
     servers.push(server)
     const dir = tempDir()
     const env = { HEATPOOL_SERVER_URL: server.url, AGENT_DATA_DIR: dir, AGENT_HEATPUMP_MODEL: 'AERO SLM' }
@@ -153,10 +159,42 @@ describe('heatpool-agent CLI', () => {
     expect((await cli(['consent', 'on'], env)).code).toBe(0)
     const run = await cli(['register'], env)
     expect(run.code).toBe(0)
-    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { installationId: string, primaryInstallationId: string }
-    expect(JSON.parse(run.stdout)).toEqual({ installation_id: state.installationId, registered: true, credential: 'token' })
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { installationId: string, primaryInstallationId: string, modelSigningKey: unknown }
+    expect(JSON.parse(run.stdout)).toEqual({
+      installation_id: state.installationId,
+      registered: true,
+      credential: 'token',
+      model_signing_key: { fingerprint: operator.fingerprint, source: 'server', pinned_at: expect.any(String) },
+    })
     expect(state.primaryInstallationId).toBe(state.installationId)
+    expect(state.modelSigningKey).toMatchObject({ publicKey: operator.base64, fingerprint: operator.fingerprint, source: 'server' })
     expect(server.seen(REGISTER).map((r) => r.json)).toEqual([{ installation_id: state.installationId, consent_version: '2026-11', heatpump_model: 'AERO SLM', token: expect.stringMatching(/^hpi_/) }])
     expect(statSync(join(dir, 'tokens', `${state.installationId}.token`)).mode & 0o777).toBe(0o600)
+  })
+
+  it('model pin --key pins a key by hand (replacing the one pinned), --reset forgets it; a bad key is refused', async () => {
+    const dir = tempDir()
+    const first = signer()
+    const second = signer()
+    const statePath = join(dir, 'state.json')
+    const pin = await cli(['model', 'pin', '--key', first.base64], { AGENT_DATA_DIR: dir })
+    expect(pin.code).toBe(0)
+    expect(JSON.parse(pin.stdout)).toEqual({ model_signing_key: { fingerprint: first.fingerprint, source: 'cli', pinned_at: expect.any(String) }, previous: null })
+    expect(JSON.parse(readFileSync(statePath, 'utf8'))).toMatchObject({ modelSigningKey: { publicKey: first.base64, fingerprint: first.fingerprint, source: 'cli' } })
+
+    const again = await cli(['model', 'pin', '--key', second.base64], { AGENT_DATA_DIR: dir, AGENT_MODEL_PUBLIC_KEY: first.base64 })
+    expect(JSON.parse(again.stdout)).toMatchObject({ model_signing_key: { fingerprint: second.fingerprint }, previous: first.fingerprint, note: expect.stringMatching(/^AGENT_MODEL_PUBLIC_KEY is set/) })
+
+    const bad = await cli(['model', 'pin', '--key', 'c2hvcnQ='], { AGENT_DATA_DIR: dir })
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/^cannot pin the model signing key: cannot read an Ed25519 public key from 5 bytes/)
+    expect(JSON.parse(readFileSync(statePath, 'utf8'))).toMatchObject({ modelSigningKey: { fingerprint: second.fingerprint } })
+
+    const reset = await cli(['model', 'pin', '--reset'], { AGENT_DATA_DIR: dir })
+    expect(reset.code).toBe(0)
+    expect(JSON.parse(reset.stdout)).toMatchObject({ model_signing_key: null, previous: second.fingerprint })
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>
+    expect(state.modelSigningKey).toBeUndefined()
+    expect(state.installationId).toMatch(/^[0-9a-f-]{36}$/)
   })
 })

@@ -62,6 +62,8 @@ export interface RigOptions {
   readonly clock?: () => number
   readonly tickMs?: number
   readonly logLevel?: 'warn' | 'info' | 'debug'
+  /** Called after each registration, as `startAgent` pins the model signing key then. */
+  readonly afterRegister?: (installationId: string) => Promise<unknown>
 }
 
 /**
@@ -86,7 +88,7 @@ export function rig (serverUrl: string, options: RigOptions = {}): Rig {
   const logs: Rig['logs'] = []
   const log = pino({ level: options.logLevel ?? 'warn' }, { write: (line: string) => { logs.push(JSON.parse(line) as Rig['logs'][number]) } })
   const counts = { uploaded: 0, retried: 0, quarantined: 0 }
-  const uploader = new Uploader(config, outbox, client, new Credentials(config, client, tokens, state), log, {
+  const uploader = new Uploader(config, outbox, client, new Credentials(config, client, tokens, state, options.afterRegister), log, {
     uploaded: () => { counts.uploaded++ },
     retried: () => { counts.retried++ },
     quarantined: () => { counts.quarantined++ },
@@ -94,6 +96,7 @@ export function rig (serverUrl: string, options: RigOptions = {}): Rig {
   onCleanup(async () => {
     await uploader.stop()
     outbox.close()
+    client.close()
   })
   return {
     dir,
