@@ -6,6 +6,8 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { recentTrainingRuns } from '../../src/store/training-runs.js'
 import { trainingCron } from '../../src/training/plugin.js'
+import { COMBINATIONS } from '../contract/combinations.js'
+import { NO_ENGINE } from '../engines/missing.js'
 import { ADMIN_TOKEN, build, type TestApp } from '../helper.js'
 
 const START = Date.UTC(2026, 10, 1)
@@ -195,5 +197,22 @@ describe('community model training', () => {
     const forbidden = await t.inject({ method: 'POST', url: '/api/v2/admin/training', headers: { authorization: `Bearer ${inst.token}` } })
     expect(forbidden.statusCode).toBe(403)
     expect((await t.inject({ method: 'GET', url: '/api/v2/admin/training/999', headers: admin })).statusCode).toBe(404)
+  })
+})
+
+describe.each(COMBINATIONS)('training on every store: $name', (combination) => {
+  it('reads the same samples and windows, and publishes a model that verifies', async (ctx) => {
+    const engines = await combination.env()
+    if (engines === undefined) return ctx.skip(NO_ENGINE)
+    const t = await build({ ...engines, ...env }, START + DAY_MS)
+    await pool(t, 3, 1)
+    t.clock.set(START + DAY_MS + 3_600_000)
+    const run = (await train(t, 'AERO SLM')).json().runs[0]
+    expect(run.status).toBe('succeeded')
+    expect(run.summary).toMatchObject({ samples: 3 * 1440, windows: 3 * 96, installations: 3, heat_pumps: 3, model: { version: 1 } })
+    const key = (await t.inject({ method: 'GET', url: '/api/v2/models/signing-key' })).json()
+    const row = await t.app.models.find('AERO_SLM')
+    const { signed, payload } = unpackModelBundle(readFileSync(t.app.models.pathOf(row as { filename: string })))
+    expect(verifyManifest(signed, publicKeyFromBase64(key.public_key), { nowMs: t.clock.now(), payload }).ok).toBe(true)
   })
 })
