@@ -14,7 +14,7 @@
  * the trees keep is a sample of the whole fleet, not the last heat pump read.
  */
 import type { Features } from './features.js'
-import { readFeature } from './features.js'
+import { readFeature, recordOf } from './features.js'
 import { HalfSpaceTrees } from './half-space-trees.js'
 import { DEFAULT_MIN_SAMPLES, DEFAULT_WINDOW_MS, WINDOW_MODES, type FeatureWindow, type WindowFeature, type WindowMode } from './heat-pump-windows.js'
 import { Random } from './random.js'
@@ -27,12 +27,12 @@ export const COMMUNITY_MODEL_FORMAT = 'heatpool-anomaly/1'
  * The features a community model learns by default: those that tell a fault from normal
  * operation of the same model, and not the ones that only say how cold it is or how big the
  * house is (every extra feature dilutes the random splits of the trees). Efficiency against
- * Carnot (refrigerant loss, frost), starts per hour and time running (short cycling), defrost
- * time, the flow/return spread, and how far the flow and return temperatures moved (a stuck
+ * Carnot (refrigerant loss, frost), starts per hour and time running (short cycling), the
+ * flow/return spread, and how far the flow and return temperatures moved (a stuck
  * sensor does not move).
  */
 export const MODEL_FEATURES: readonly WindowFeature[] = [
-  'carnot_efficiency', 'starts_per_hour', 'running_fraction', 'defrost_fraction', 'spread',
+  'carnot_efficiency', 'starts_per_hour', 'running_fraction', 'spread',
   'temp_outdoor', 'power_electric', 'temp_flow_range', 'temp_return_range',
 ]
 
@@ -42,7 +42,11 @@ export interface CommunityTrainingOptions {
   /** Tree height (default 8). */
   readonly height?: number
   readonly seed?: number
-  /** Fraction of the training windows of a mode allowed above its threshold (default 0.01). */
+  /**
+   * Fraction of the training runs of `consecutive` windows of a mode (one heat pump, back to back)
+   * allowed to be all above its threshold, i.e. to raise an alert (default 0.0005: about one false alert per heat pump and two months of 15-minute windows, before the cooldown). Modes with
+   * fewer than 100 such runs fall back to 1 % of their single windows.
+   */
   readonly falseAlarmRate?: number
   /** A mode needs this many windows to get a detector (default 200). */
   readonly minWindows?: number
@@ -141,7 +145,7 @@ export class CommunityModel {
   score (window: Pick<FeatureWindow, 'mode' | 'features'>): WindowVerdict | undefined {
     const m = this.#modes.get(window.mode)
     if (m === undefined) return undefined
-    const score = m.detector.scoreOne(window.features)
+    const score = m.detector.scoreOne(completed(m.stats, window.features))
     return { mode: window.mode, score, threshold: m.threshold, anomalous: score > m.threshold, top: contributions(m, window.features) }
   }
 
@@ -151,20 +155,32 @@ export class CommunityModel {
       nTrees: options.nTrees ?? 50,
       height: options.height ?? 8,
       seed: options.seed ?? 42,
-      falseAlarmRate: options.falseAlarmRate ?? 0.01,
+      falseAlarmRate: options.falseAlarmRate ?? 0.0005,
       minWindows: options.minWindows ?? 200,
       featureCoverage: options.featureCoverage ?? 0.9,
       features: options.features ?? MODEL_FEATURES,
     }
-    const modes = new Map<WindowMode, ModeModel>()
+    const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS
+    const alert = DEFAULT_ALERT_RULE
+    const trained = new Map<WindowMode, Trained>()
+    const scores = new Map<FeatureWindow, number>()
     for (const mode of WINDOW_MODES) {
       const own = windows.filter((w) => w.mode === mode)
       if (own.length < o.minWindows) continue
-      const trained = trainMode(own, o)
-      if (trained !== undefined) modes.set(mode, trained)
+      const t = trainMode(own, o)
+      if (t === undefined) continue
+      trained.set(mode, t)
+      own.forEach((w, i) => scores.set(w, t.scores[i] as number))
     }
-    if (modes.size === 0) throw new RangeError(`cannot train a community model: no operating mode has ${o.minWindows} windows with features (got ${windows.length} windows in all)`)
-    return new CommunityModel(modes, options.windowMs ?? DEFAULT_WINDOW_MS, options.minSamples ?? DEFAULT_MIN_SAMPLES, DEFAULT_ALERT_RULE)
+    if (trained.size === 0) throw new RangeError(`cannot train a community model: no operating mode has ${o.minWindows} windows with features (got ${windows.length} windows in all)`)
+    const runs = runMinima(windows, scores, windowMs, alert.consecutive)
+    const modes = new Map<WindowMode, ModeModel>()
+    for (const [mode, t] of trained) {
+      const own = runs.get(mode) ?? []
+      const threshold = own.length >= MIN_RUNS ? thresholdForFalseAlarmRate(own, o.falseAlarmRate) : thresholdForFalseAlarmRate(t.scores, SINGLE_WINDOW_RATE)
+      modes.set(mode, { ...t.model, threshold })
+    }
+    return new CommunityModel(modes, windowMs, options.minSamples ?? DEFAULT_MIN_SAMPLES, alert)
   }
 
   toJSON (): SerialisedCommunityModel {
@@ -230,7 +246,47 @@ function isCountField (x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= 0
 }
 
-function trainMode (windows: readonly FeatureWindow[], o: { nTrees: number, height: number, seed: number, falseAlarmRate: number, featureCoverage: number, features: readonly WindowFeature[] }): ModeModel | undefined {
+/** Below this many runs of consecutive windows, a mode's threshold comes from single windows. */
+const MIN_RUNS = 100
+/** The single-window false-alarm rate of that fallback. */
+const SINGLE_WINDOW_RATE = 0.01
+
+interface Trained {
+  readonly model: Omit<ModeModel, 'threshold'>
+  /** Score of each training window, in input order. */
+  readonly scores: readonly number[]
+}
+
+/**
+ * Per mode, the lowest score of every run of `length` windows back to back (same heat pump: the
+ * windows arrive one heat pump after the other, in time order) in that mode: the run alerts
+ * exactly when this minimum is above the threshold.
+ */
+function runMinima (windows: readonly FeatureWindow[], scores: ReadonlyMap<FeatureWindow, number>, windowMs: number, length: number): Map<WindowMode, number[]> {
+  const out = new Map<WindowMode, number[]>()
+  let run: number[] = []
+  let previous: FeatureWindow | undefined
+  for (const w of windows) {
+    const score = scores.get(w)
+    const continues = previous !== undefined && w.startMs === previous.startMs + windowMs && w.mode === previous.mode
+    if (!continues) run = []
+    previous = w
+    if (score === undefined) {
+      run = []
+      continue
+    }
+    run.push(score)
+    if (run.length > length) run.shift()
+    if (run.length === length) {
+      let list = out.get(w.mode)
+      if (list === undefined) out.set(w.mode, list = [])
+      list.push(Math.min(...run))
+    }
+  }
+  return out
+}
+
+function trainMode (windows: readonly FeatureWindow[], o: { nTrees: number, height: number, seed: number, featureCoverage: number, features: readonly WindowFeature[] }): Trained | undefined {
   const limits: Record<string, [number, number]> = {}
   const stats: Record<string, readonly [number, number]> = {}
   for (const name of o.features) {
@@ -255,18 +311,35 @@ function trainMode (windows: readonly FeatureWindow[], o: { nTrees: number, heig
   const order = shuffled(windows.length, o.seed)
   const windowSize = Math.max(1, Math.floor(windows.length / 2))
   const detector = new HalfSpaceTrees({ nTrees: o.nTrees, height: o.height, windowSize, seed: o.seed, limits })
-  for (const i of order) detector.learnOne((windows[i] as FeatureWindow).features)
-  const scores = windows.map((w) => detector.scoreOne(w.features))
-  const threshold = thresholdForFalseAlarmRate(scores, o.falseAlarmRate)
-  scores.sort((a, b) => a - b)
+  const inputs = windows.map((w) => completed(stats, w.features))
+  for (const i of order) detector.learnOne(inputs[i] as Features)
+  const scores = inputs.map((x) => detector.scoreOne(x))
+  const sorted = [...scores].sort((a, b) => a - b)
   return {
-    features,
-    detector,
-    threshold,
-    windows: windows.length,
-    scores: { p50: quantile(scores, 0.5), p90: quantile(scores, 0.9), p99: quantile(scores, 0.99), max: scores[scores.length - 1] as number },
-    stats,
+    scores,
+    model: {
+      features,
+      detector,
+      windows: windows.length,
+      scores: { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] as number },
+      stats,
+    },
   }
+}
+
+/**
+ * The window with each feature it lacks set to that feature's median in normal operation. A
+ * window where the compressor barely ran has no COP; left missing, the trees would stop its path
+ * early and score it as an anomaly for what it does not say.
+ */
+function completed (stats: Readonly<Record<string, readonly [number, number]>>, x: Features): Features {
+  let out: Record<string, number> | undefined
+  for (const [name, [median]] of Object.entries(stats)) {
+    if (readFeature(x, name) !== undefined) continue
+    out ??= recordOf(Object.entries(x))
+    out[name] = median
+  }
+  return out ?? x
 }
 
 function sd (values: readonly number[]): number {

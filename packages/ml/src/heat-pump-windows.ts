@@ -22,7 +22,8 @@ export interface Sample {
 
 /** The sub-models of a community model: one per operating mode a window can be spent in. */
 export const WINDOW_MODES = ['heating', 'hot_water', 'cooling', 'standby'] as const
-export type WindowMode = (typeof WINDOW_MODES)[number]
+/** A window with a defrost in it: no detector learns or scores those (upstream skipped defrost too). */
+export type WindowMode = (typeof WINDOW_MODES)[number] | 'defrost'
 
 /** Every feature a window can carry, in a fixed order (a window leaves out what it cannot compute). */
 export const WINDOW_FEATURES = [
@@ -191,9 +192,14 @@ export class WindowBuilder {
   }
 }
 
-/** The mode a window was spent in: the most frequent running mode (defrost is part of heating), else standby. */
+/**
+ * The mode a window was spent in: standby when the compressor never ran, `defrost` when a defrost
+ * happened in it (the coil reversing and recovering is normal but rare, and looks like a fault to
+ * any detector of the modes around it), else the most frequent running mode.
+ */
 function modeOf (acc: Accumulator): WindowMode {
   if (acc.running === 0) return 'standby'
+  if (acc.defrost > 0) return 'defrost'
   const count = (code: number) => acc.modeCounts.get(code) ?? 0
   const heating = count(CODE.heating) + count(CODE.defrost)
   const hotWater = count(CODE.hot_water)

@@ -47,9 +47,10 @@ describe('feature windows', () => {
     expect(w?.features.starts_per_hour).toBe(0)
   })
 
-  it('count defrost as running heating time, and hot water when it dominates', () => {
+  it('put a window with a defrost in a mode of its own (counted as running), and call it hot water when that dominates', () => {
     const defrost = windowsOf(minutes(15, () => true, (i) => ({ operating_mode: code(i < 5 ? 'defrost' : 'heating') })))[0]
-    expect(defrost?.mode).toBe('heating')
+    expect(defrost?.mode).toBe('defrost')
+    expect(defrost?.features.running_fraction).toBe(1)
     expect(defrost?.features.defrost_fraction).toBeCloseTo(5 / 15, 10)
     const water = windowsOf(minutes(15, () => true, (i) => ({ operating_mode: code(i < 10 ? 'hot_water' : 'heating') })))[0]
     expect(water?.mode).toBe('hot_water')

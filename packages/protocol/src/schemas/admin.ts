@@ -58,7 +58,7 @@ export type BadgeRunResult = Static<typeof BadgeRunResultSchema>
 const TrainingModeSchema = Type.Object({
   windows: Type.Integer(),
   features: Type.Array(Type.String()),
-  threshold: Type.Number({ description: 'Scores above this are alarms (chosen for a 1 % false-alarm rate on the training windows)' }),
+  threshold: Type.Number({ description: 'Windows scoring above this are anomalous; chosen so that 0.05 % of runs of 3 consecutive training windows would alert' }),
   scores: Type.Object({ p50: Type.Number(), p90: Type.Number(), p99: Type.Number(), max: Type.Number() }, { description: 'Distribution of the training windows\' scores' }),
 })
 
