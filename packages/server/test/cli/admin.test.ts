@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, build, type TestApp } from '../helper.js'
 import { freePort } from '../process/server-process.js'
+import { DAY_MS, pool, START, TRAINING_ENV } from '../training/pool.js'
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url))
 const CLI = join(repo, 'packages/server/dist/cli/admin.js')
@@ -137,5 +138,26 @@ describe('heatpool-admin usage', () => {
     const r = await run(['--help'])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('Usage: heatpool-admin <command> [options]')
+  })
+})
+
+describe('heatpool-admin train and training', () => {
+  it('trains, waits, prints the published model and the key fingerprint; exit 1 when the model asked for was not published', async () => {
+    const t = await build(TRAINING_ENV, START + DAY_MS)
+    await pool(t, 3, 1)
+    await t.app.listen({ port: 0, host: '127.0.0.1' })
+    const url = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`
+    const r = await run(['train', '--model', 'AERO SLM', '--url', url], withToken)
+    expect(r).toMatchObject({ code: 0, stderr: '' })
+    expect(r.stdout).toContain(`signing key ${t.app.signingKey.fingerprint}`)
+    expect(r.stdout).toMatch(/#1 AERO SLM: succeeded \(admin, .*\): AERO_SLM v1, .* expires /)
+    expect(r.stdout).toMatch(/4320 samples, \d+ windows from 3 installations/)
+    const listed = await run(['training', '--url', url, '--json'], withToken)
+    expect(JSON.parse(listed.stdout).runs[0]).toMatchObject({ status: 'succeeded', summary: { model: { version: 1 } } })
+    const missing = await run(['train', '--model', 'TERRA SW', '--url', url], withToken)
+    expect(missing.code).toBe(1)
+    expect(missing.stdout).toMatch(/TERRA SW: skipped .*0 installations gave data/)
+    const wrong = await run(['status', '--model', 'x', '--url', url], withToken)
+    expect(wrong.code).toBe(2)
   })
 })

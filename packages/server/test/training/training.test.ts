@@ -9,62 +9,16 @@ import { trainingCron } from '../../src/training/plugin.js'
 import { COMBINATIONS } from '../contract/combinations.js'
 import { NO_ENGINE } from '../engines/missing.js'
 import { ADMIN_TOKEN, build, type TestApp } from '../helper.js'
+import { DAY_MS, pool, series, START, TRAINING_ENV } from './pool.js'
 
-const START = Date.UTC(2026, 10, 1)
-const DAY_MS = 86_400_000
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
-
-/**
- * One iDM heat pump's v2 records every minute for `days` days: heating that modulates with the
- * outdoor temperature, pauses of 20 minutes every two hours, and an efficiency of its own.
- */
-function series (startMs: number, days: number, unit: number): Record<string, unknown>[] {
-  return Array.from({ length: days * 1440 }, (_, i) => {
-    const outdoor = 2 + 4 * Math.sin(i / 1440 * 2 * Math.PI) + unit * 0.3
-    const running = i % 120 >= 20
-    const flow = 38 - outdoor * 0.5 + (running ? 0 : -3)
-    const heat = running ? 6 - outdoor * 0.2 : 0
-    const cop = (0.45 + unit * 0.005) * (flow + 275.15) / (flow + 8 - outdoor)
-    return {
-      timestamp: (startMs + i * 60_000) / 1000,
-      heatpumps: [{
-        id: 'hp-1',
-        manufacturer: 'idm',
-        model: 'navigator_2_0',
-        values: {
-          temp_outside: Math.round(outdoor * 10) / 10,
-          temp_heat_pump_flow: Math.round(flow * 10) / 10,
-          temp_heat_pump_return: Math.round((flow - (running ? 5 : 1)) * 10) / 10,
-          power_current: Math.round(heat * 100) / 100,
-          power_current_draw: running ? Math.round(heat / cop * 1000) / 1000 : 0.015,
-          status_heat_pump: running ? { value: 1, text: 'HEATING' } : { value: 0, text: 'OFF' },
-        },
-      }],
-    }
-  })
-}
-
-/** Registers `n` AERO SLM installations and sends each `days` days of data. */
-async function pool (t: TestApp, n: number, days = 2): Promise<{ id: string, token: string }[]> {
-  const out = []
-  for (let unit = 0; unit < n; unit++) {
-    const inst = await t.register({ heatpump_model: 'AERO SLM' })
-    const records = series(START, days, unit)
-    for (let i = 0; i < records.length; i += 1000) {
-      const res = await t.submit({ installation_id: inst.id, heatpump_model: 'AERO SLM', version: '2.0.0', data_version: '2.0', data: records.slice(i, i + 1000) }, inst.token)
-      expect(res.statusCode).toBe(200)
-    }
-    out.push(inst)
-  }
-  return out
-}
 
 async function train (t: TestApp, model?: string) {
   const res = await t.inject({ method: 'POST', url: `/api/v2/admin/training${model === undefined ? '' : `?heatpump_model=${encodeURIComponent(model)}`}`, headers: admin })
   return res
 }
 
-const env = { K_ANONYMITY: '3', MIN_INSTALLATIONS: '3', TRAINING_MIN_INSTALLATIONS: '3', TRAINING_MIN_DATA_POINTS: '1000', CONTRIBUTION_MIN_SAMPLES: '10', ELIGIBILITY_DAYS: '2' }
+const env = TRAINING_ENV
 
 describe('community model training', () => {
   it('trains per heat-pump model, records what it learnt, and publishes a signed model that verifies and scores', async () => {
