@@ -22,7 +22,7 @@ export interface AgentAppDeps {
   /** Called after each relay body is committed. */
   readonly afterRelay?: () => void
   /** Scores relayed records against the community model (after the answer, off the request path). */
-  readonly anomalies?: Pick<AnomalyDetector, 'observe' | 'status'>
+  readonly anomalies?: Pick<AnomalyDetector, 'observe' | 'status' | 'ready'>
   /** Request logs (and errors); none when undefined. */
   readonly log?: Logger
 }
@@ -68,6 +68,7 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
   })
 
   app.route('GET', '/api/status', async () => {
+    await deps.anomalies?.ready
     const s = state.reload()
     const primary = s.primaryInstallationId ?? null
     return {
@@ -87,6 +88,8 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
 
   app.route('GET', '/api/anomalies', async () => {
     if (deps.anomalies === undefined) throw new HttpError(404, 'HP_ERR_NOT_FOUND', 'cannot find route: anomaly detection is off')
+    // A model just installed is loaded before its status is shown.
+    await deps.anomalies.ready
     return deps.anomalies.status
   })
 

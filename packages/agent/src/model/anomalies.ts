@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CommunityModel, Scorer, type AnomalyAlert, type Contribution, type HeatPumpScoreState } from '@heatpool/ml'
-import { normaliseSubmission } from '@heatpool/protocol/normalise'
+import type { AnomalyAlert, Contribution, HeatPumpScoreState, Scorer } from '@heatpool/ml'
+import type { normaliseSubmission } from '@heatpool/protocol/normalise'
 import type { Logger } from 'pino'
 import type { CurrentModel, ModelUpdater } from './updater.js'
 
@@ -43,8 +43,20 @@ const FUTURE_TOLERANCE_MS = 3_600_000
  * (notifications). Scoring starts when a verified model is installed and stops when it expires;
  * a new model starts afresh.
  */
+/**
+ * The model code and the normaliser, loaded when a model is first installed: an agent without a
+ * model (most of them, for their first 30 days) keeps its memory small.
+ */
+async function scoringModules () {
+  const [ml, normalise] = await Promise.all([import('@heatpool/ml'), import('@heatpool/protocol/normalise')])
+  return { CommunityModel: ml.CommunityModel, Scorer: ml.Scorer, normaliseSubmission: normalise.normaliseSubmission }
+}
+
 export class AnomalyDetector {
   #scorer: Scorer | null = null
+  #normalise: typeof normaliseSubmission | null = null
+  /** Settles when the model in force has been loaded (or refused). */
+  ready: Promise<void>
   #model: AnomalyStatus['model'] = null
   #error: string | null = null
   #alerts = 0
@@ -61,17 +73,18 @@ export class AnomalyDetector {
   ) {
     this.#file = join(dataDir, EVENTS_FILE)
     this.#events = readEvents(this.#file)
-    this.#load(updater.currentModel())
-    this.#unsubscribe = updater.onInstalled((model) => this.#load(model))
+    this.ready = this.#load(updater.currentModel())
+    this.#unsubscribe = updater.onInstalled((model) => { this.ready = this.#load(model) })
   }
 
   /** Scores the records of one relayed body of `installationId` (v1 or v2 records). */
   observe (installationId: string, records: readonly unknown[]): void {
-    if (this.#scorer !== null && this.updater.currentModel() === null) this.#load(null)
+    if (this.#scorer !== null && this.updater.currentModel() === null) this.#unload()
     const scorer = this.#scorer
-    if (scorer === null) return
+    const normalise = this.#normalise
+    if (scorer === null || normalise === null) return
     const nowMs = this.clock()
-    const { records: normalised } = normaliseSubmission(records, { nowMs, oldestMs: nowMs - SCORE_HORIZON_MS, futureToleranceMs: FUTURE_TOLERANCE_MS })
+    const { records: normalised } = normalise(records, { nowMs, oldestMs: nowMs - SCORE_HORIZON_MS, futureToleranceMs: FUTURE_TOLERANCE_MS })
     for (const r of normalised) {
       const { alert } = scorer.push(`${installationId}/${r.heatPump.key}`, { ts: r.ts, values: r.values })
       if (alert !== undefined) this.#raise(installationId, alert)
@@ -92,13 +105,19 @@ export class AnomalyDetector {
     this.#unsubscribe()
   }
 
-  #load (current: CurrentModel | null): void {
+  #unload (): void {
     this.#scorer = null
     this.#model = null
     this.#error = null
+  }
+
+  async #load (current: CurrentModel | null): Promise<void> {
+    this.#unload()
     if (current === null) return
     try {
+      const { CommunityModel, Scorer, normaliseSubmission } = await scoringModules()
       const model = CommunityModel.fromJSON(JSON.parse(current.payload.toString('utf8')))
+      this.#normalise = normaliseSubmission
       this.#scorer = new Scorer(model)
       this.#model = { name: current.manifest.name, version: current.manifest.version, features: model.features }
       this.log.info({ model: this.#model.name, version: this.#model.version }, 'scoring local data with the community model')

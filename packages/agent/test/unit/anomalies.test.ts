@@ -64,13 +64,15 @@ function detector (held: CurrentModel | null, now = T0 + 2 * 86_400_000) {
 }
 
 describe('anomaly detection at home', () => {
-  it('raises an event with the top features for a short-cycling heat pump, none for a healthy one, and records it', () => {
+  it('raises an event with the top features for a short-cycling heat pump, none for a healthy one, and records it', async () => {
     const healthy = detector(current)
+    await healthy.d.ready
     for (let i = 0; i < 2 * 1440; i += 500) healthy.d.observe(ID, records(i, 500, { on: 50, off: 10 }))
     expect(healthy.d.status.heat_pumps[`${ID}/hp-1`]?.windows).toBeGreaterThan(180)
     expect(healthy.d.status.events).toEqual([])
 
     const faulty = detector(current)
+    await faulty.d.ready
     const events: AnomalyEvent[] = []
     faulty.d.onAnomaly((e) => events.push(e))
     for (let i = 0; i < 1440; i += 500) faulty.d.observe(ID, records(i, 500, { on: 3, off: 3 }))
@@ -85,11 +87,13 @@ describe('anomaly detection at home', () => {
     expect(again.status.events).toEqual(faulty.d.status.events)
   })
 
-  it('scores nothing without a model, starts when one is installed, and stops when it expires', () => {
+  it('scores nothing without a model, starts when one is installed, and stops when it expires', async () => {
     const { d, install, expire } = detector(null)
+    await d.ready
     d.observe(ID, records(0, 200, { on: 50, off: 10 }))
     expect(d.status).toMatchObject({ model: null, heat_pumps: {} })
     install(current)
+    await d.ready
     expect(d.status.model).toMatchObject({ name: 'AERO_SLM', version: 4 })
     d.observe(ID, records(200, 200, { on: 50, off: 10 }))
     // Samples of closed windows; the last window is still open.
@@ -104,8 +108,9 @@ describe('anomaly detection at home', () => {
     expect(d.status.model).toBeNull()
   })
 
-  it('reports a payload that is not a model instead of scoring with it', () => {
+  it('reports a payload that is not a model instead of scoring with it', async () => {
     const { d } = detector({ ...current, payload: Buffer.from('{"format":"pickle"}') })
+    await d.ready
     expect(d.status.model).toBeNull()
     expect(d.status.error).toMatch(/cannot use the community model: not a heatpool-anomaly\/1 model/)
   })
