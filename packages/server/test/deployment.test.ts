@@ -296,10 +296,13 @@ describe('docker-compose.yml (single-node VictoriaMetrics)', () => {
     expect(compose.services.server?.ports?.length).toBe(1)
   })
 
-  it('offers a second replica with the same environment, sharing rate limits through Redis', () => {
+  it('offers a second replica with the same environment, sharing rate limits through Redis, that leaves training to the first', () => {
     const second = compose.services['server-2'] as Service
     expect(second.profiles).toEqual(['replicas'])
-    expect(serverEnv(second)).toEqual(serverEnv(compose.services.server as Service))
+    const { TRAINING_TIME, RUN_ON_STARTUP, ...rest } = serverEnv(second)
+    expect({ TRAINING_TIME, RUN_ON_STARTUP }).toEqual({ TRAINING_TIME: '', RUN_ON_STARTUP: 'false' })
+    expect(rest).toEqual(serverEnv(compose.services.server as Service))
+    expect(serverEnv(compose.services.server as Service)).not.toHaveProperty('TRAINING_TIME')
     checkServer(compose, 'server-2', '.')
   })
 
