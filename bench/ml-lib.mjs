@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { normaliseSubmission } from '@heatpool/protocol'
-import { WindowBuilder } from '@heatpool/ml'
+import { windowsOf } from '@heatpool/ml'
 import { buildFleet, DAY_MS, findModel, recordsOf } from '../packages/sim/dist/index.js'
 
 export { DAY_MS }
@@ -56,17 +56,7 @@ function * normalised (batch, window, tally) {
 }
 
 /** All feature windows of a sequence of samples (in time order). */
-export function windowsOfSamples (samples) {
-  const builder = new WindowBuilder()
-  const out = []
-  for (const s of samples) {
-    const w = builder.push(s)
-    if (w !== undefined) out.push(w)
-  }
-  const last = builder.flush()
-  if (last !== undefined) out.push(last)
-  return out
-}
+export const windowsOfSamples = (samples) => windowsOf(samples)
 
 /** How many of `windows` were spent in each mode (defrost included, which no detector learns). */
 export function modeCounts (windows) {

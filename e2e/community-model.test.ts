@@ -16,7 +16,9 @@
 // days before now by a whole number of 15-minute windows, so the data, its windows and so the
 // verdicts are the same whatever the date and time of the run. The agent scores only records of
 // the last 7 days, and the server's training reads the last 30.
+import type { HeatPumpScoreState } from '@heatpool/ml'
 import { afterAll, describe, expect, it } from 'vitest'
+import type { AnomalyStatus } from '../packages/agent/src/model/anomalies.js'
 import { DEFAULT_RETRY, registerInstallation } from '../packages/sim/src/client.js'
 import { buildFleet, recordsOf, submitPayload, type SimInstallation } from '../packages/sim/src/fleet.js'
 import { findModel, type HeatPumpModel } from '../packages/sim/src/models.js'
@@ -41,26 +43,7 @@ const SIM_START = Date.UTC(2026, 10, 22)
 const CHUNK = 1000
 const AERO_SLM = findModel('aero-slm') as HeatPumpModel
 
-interface Contribution { readonly feature: string, readonly value: number, readonly typical: number, readonly z: number }
-interface AnomalyEvent {
-  readonly at: string
-  readonly installation_id: string
-  readonly heat_pump: string
-  readonly mode: string
-  readonly score: number
-  readonly threshold: number
-  readonly top_features: readonly Contribution[]
-  readonly model: { readonly name: string, readonly version: number }
-}
-interface ScoredWindow { readonly mode: string, readonly score: number, readonly threshold: number, readonly anomalous: boolean, readonly startMs: number }
-interface HeatPumpScores { readonly samples: number, readonly windows: number, readonly anomalous: number, readonly alerts: number, readonly last: ScoredWindow | null }
-interface Anomalies {
-  readonly model: { readonly name: string, readonly version: number, readonly features: readonly string[] } | null
-  readonly error: string | null
-  readonly heat_pumps: Readonly<Record<string, HeatPumpScores>>
-  readonly alerts: number
-  readonly events: readonly AnomalyEvent[]
-}
+type Anomalies = AnomalyStatus
 interface ModelStatus {
   readonly eligible: boolean | null
   readonly reason: string | null
@@ -122,7 +105,7 @@ async function postToServer (serverUrl: string, inst: SimInstallation, records: 
 }
 
 /** The scores of the home's one heat pump at the agent (`<installation>/<heat pump>`). */
-function scoresOf (a: Anomalies, inst: SimInstallation): HeatPumpScores | undefined {
+function scoresOf (a: Anomalies, inst: SimInstallation): HeatPumpScoreState | undefined {
   const entries = Object.entries(a.heat_pumps).filter(([key]) => key.startsWith(`${inst.installationId}/`))
   expect(entries.length).toBeLessThanOrEqual(1)
   return entries[0]?.[1]
@@ -243,7 +226,7 @@ describe('community model end to end (issue 7 acceptance)', () => {
         })
       }))
       timings.scored = t()
-      const [onFaulty, onHealthy] = scored as [{ a: Anomalies, s: HeatPumpScores }, { a: Anomalies, s: HeatPumpScores }]
+      const [onFaulty, onHealthy] = scored as [{ a: Anomalies, s: HeatPumpScoreState }, { a: Anomalies, s: HeatPumpScoreState }]
 
       const heating = run.summary?.modes?.heating
       console.log(JSON.stringify({
