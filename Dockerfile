@@ -19,10 +19,14 @@ ENV npm_config_build_from_source=better-sqlite3
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/ml/package.json packages/ml/
 COPY packages/server/package.json packages/server/
 COPY packages/server/bin packages/server/bin
 COPY packages/agent/package.json packages/agent/
 COPY packages/agent/bin packages/agent/bin
+COPY packages/sim/package.json packages/sim/
+COPY packages/sim/bin packages/sim/bin
+COPY packages/web/package.json packages/web/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.base.json ./
 COPY packages packages
@@ -40,9 +44,13 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/packages/protocol/package.json packages/protocol/
 COPY --from=build /app/packages/protocol/dist packages/protocol/dist
+COPY --from=build /app/packages/ml/package.json packages/ml/
+COPY --from=build /app/packages/ml/dist packages/ml/dist
 COPY --from=build /app/packages/server/package.json packages/server/
 COPY --from=build /app/packages/server/bin packages/server/bin
 COPY --from=build /app/packages/server/dist packages/server/dist
+# The built web UI, served at / (the server serves the API only without it).
+COPY --from=build /app/packages/web/dist packages/web/dist
 # The embedded SQLite store and the model files (MODEL_DIR defaults to /data/models).
 RUN mkdir -p /data && chown node:node /data
 USER node

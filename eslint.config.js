@@ -1,5 +1,6 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import pluginVue from 'eslint-plugin-vue'
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'coverage/**'] },
@@ -18,6 +19,17 @@ export default tseslint.config(
       }],
       eqeqeq: ['error', 'smart'],
       'prefer-const': 'error',
+    },
+  },
+  // The web UI's single-file components: Vue's recommended rules, <script setup lang="ts"> parsed by typescript-eslint.
+  ...pluginVue.configs['flat/recommended'].map((c) => ({ ...c, files: ['packages/web/**/*.vue'] })),
+  {
+    files: ['packages/web/**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' } },
+    rules: {
+      'no-undef': 'off', // vue-tsc checks names; browser globals are not listed here
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
     },
   },
   {

@@ -64,6 +64,17 @@ export default defineConfig({
         },
       },
       {
+        // The web UI's components in happy-dom, with the web package's own Vite config (Vue plugin).
+        extends: here('./packages/web/vite.config.ts'),
+        test: {
+          name: 'web',
+          root: here('./packages/web'),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          environment: 'happy-dom',
+          unstubGlobals: true,
+        },
+      },
+      {
         // Real server and agent processes from the built dist, on loopback (e2e/processes.ts).
         test: {
           name: 'e2e',

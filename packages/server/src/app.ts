@@ -16,6 +16,7 @@ import corePlugin, { logSerializers } from './plugins/core.js'
 import errorsPlugin from './plugins/errors.js'
 import openapiPlugin from './plugins/openapi.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
+import webPlugin from './plugins/web.js'
 import adminRoutes from './routes/admin/installations.js'
 import adminBadgeRoutes from './routes/admin/badges.js'
 import adminModelRoutes from './routes/admin/models.js'
@@ -110,6 +111,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(adminBadgeRoutes)
   await app.register(trainingPlugin)
   await app.register(adminTrainingRoutes)
+  await app.register(webPlugin)
 
   if (config.RETENTION_SCHEDULE !== '') {
     const job = new Cron(config.RETENTION_SCHEDULE, { timezone: 'UTC', protect: true, paused: true }, async () => {

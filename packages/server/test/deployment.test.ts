@@ -117,6 +117,28 @@ describe('Dockerfile', () => {
     for (const key of Object.keys(env)) expect(key === 'NODE_ENV' || key in ConfigSchema.properties, key).toBe(true)
   })
 
+  it('installs every workspace before `npm ci`, and the runtime holds every workspace package the server imports, and the web UI', () => {
+    const copies = (stage: typeof runtime) => stage.filter((i) => i.keyword === 'COPY').map((i) => i.args)
+    const root = JSON.parse(read('package.json')) as { workspaces: string[] }
+    expect(root.workspaces.sort()).toEqual(readdirSync(join(ROOT, 'packages')).filter((d) => existsSync(join(ROOT, 'packages', d, 'package.json'))).map((d) => `packages/${d}`).sort())
+    for (const w of root.workspaces) expect(copies(buildStage), w).toContain(`${w}/package.json ${w}/`)
+    // The server's @heatpool dependencies, and theirs.
+    const needed = new Set<string>()
+    const visit = (pkg: string) => {
+      const deps = Object.keys((JSON.parse(read(`packages/${pkg}/package.json`)) as { dependencies?: Record<string, string> }).dependencies ?? {})
+      for (const d of deps.filter((x) => x.startsWith('@heatpool/')).map((x) => x.slice('@heatpool/'.length))) {
+        if (!needed.has(d)) { needed.add(d); visit(d) }
+      }
+    }
+    visit('server')
+    expect([...needed].sort()).toEqual(['ml', 'protocol'])
+    for (const d of [...needed, 'server']) {
+      expect(copies(runtime), d).toContain(`--from=build /app/packages/${d}/package.json packages/${d}/`)
+      expect(copies(runtime), d).toContain(`--from=build /app/packages/${d}/dist packages/${d}/dist`)
+    }
+    expect(copies(runtime)).toContain('--from=build /app/packages/web/dist packages/web/dist')
+  })
+
   it('keeps secrets, data and build output out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim())
     for (const entry of ['**/node_modules', '**/dist', '.git', '.env', 'data', '*.db']) expect(ignored, entry).toContain(entry)

@@ -1,0 +1,69 @@
+import type { CommunityModels, Comparison, PoolStatus } from '@heatpool/protocol'
+
+export type { CommunityModels, Comparison, PoolStatus }
+export type CommunityModel = CommunityModels['models'][number]
+export type ComparisonBand = Comparison['bands'][number]
+
+/**
+ * Why a request failed: the server could not be reached (`network`), it answered with a
+ * non-2xx status (`http`), or its answer was not the JSON we expect (`invalid`).
+ */
+export type ApiErrorKind = 'network' | 'http' | 'invalid'
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+  constructor (
+    readonly kind: ApiErrorKind,
+    readonly path: string,
+    readonly status?: number,
+    /** The server's own explanation (`message` of its error body), when it gave one. */
+    readonly serverMessage?: string,
+  ) {
+    super(kind === 'http' ? `${path}: HTTP ${status}` : `${path}: ${kind}`)
+  }
+}
+
+/** GETs `path` (same origin) as JSON; every failure becomes an ApiError, never a fake empty answer. */
+async function getJson<T> (path: string, check: (body: unknown) => boolean, signal?: AbortSignal): Promise<T> {
+  let res: Response
+  try {
+    res = await fetch(path, { headers: { accept: 'application/json' }, ...(signal === undefined ? {} : { signal }) })
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err
+    throw new ApiError('network', path)
+  }
+  let body: unknown
+  try {
+    body = await res.json()
+  } catch {
+    body = undefined
+  }
+  if (!res.ok) throw new ApiError('http', path, res.status, messageOf(body))
+  if (!check(body)) throw new ApiError('invalid', path, res.status)
+  return body as T
+}
+
+function messageOf (body: unknown): string | undefined {
+  if (isObject(body) && typeof body.message === 'string') return body.message
+  return undefined
+}
+
+function isObject (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** `GET /api/v1/pool/status`; a 503 (store down) is an error, not an empty pool. */
+export function fetchPoolStatus (signal?: AbortSignal): Promise<PoolStatus> {
+  return getJson('/api/v1/pool/status', (b) => isObject(b) && typeof b.total_installations === 'number' && typeof b.data_sufficient === 'boolean' && isObject(b.progress), signal)
+}
+
+/** `GET /api/v2/community/models`: models with at least K installations. */
+export function fetchCommunityModels (signal?: AbortSignal): Promise<CommunityModels> {
+  return getJson('/api/v2/community/models', (b) => isObject(b) && Array.isArray(b.models) && isObject(b.rules), signal)
+}
+
+/** `GET /api/v2/community/comparison` for one model's seasonal COP per outdoor band. */
+export function fetchComparison (modelKey: string, signal?: AbortSignal): Promise<Comparison> {
+  const query = new URLSearchParams({ model: modelKey, metric: 'cop', window: '365d' })
+  return getJson(`/api/v2/community/comparison?${query.toString()}`, (b) => isObject(b) && Array.isArray(b.bands) && isObject(b.overall) && isObject(b.rules), signal)
+}
