@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { AgentConfigError, agentConfigFromProcess, type AgentConfig } from '../config.js'
 import { startAgent } from '../service.js'
@@ -15,6 +16,9 @@ Commands:
   consent on|off   give or withdraw consent to share data
   model pin --key <base64>   pin this Ed25519 public key for community models
   model pin --reset          forget the pinned key: the server's is pinned again on first use
+  read --driver <name> --host <host> [--port <port>] [--unit <id>] [--timeout <ms>]
+                   read a heat pump once over Modbus TCP and print its readings as JSON
+                   (drivers: idm, stiebel-isg, ecodan-a1m, heishamon-modbus)
 
 Configuration: environment variables (HEATPOOL_SERVER_URL, AGENT_PORT, AGENT_DATA_DIR,
 AGENT_CONSENT, AGENT_UPLOAD_INTERVAL, …) or a JSON file named by AGENT_CONFIG.`
@@ -46,11 +50,59 @@ async function callAgent (config: AgentConfig, method: 'GET' | 'POST', path: str
   return json
 }
 
+function readUsage (problem: string): never {
+  fail(`cannot read: ${problem}\n\n${USAGE}`, 2)
+}
+
+function readOptions (args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: { driver: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, unit: { type: 'string' }, timeout: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }).values
+  } catch (err) {
+    readUsage((err as Error).message)
+  }
+}
+
+/** An integer option from `min` to `max`, or `fallback` when not given. */
+function integerOption (name: string, text: string | undefined, min: number, max: number, fallback: number): number {
+  if (text === undefined) return fallback
+  const n = /^\d+$/.test(text) ? Number(text) : NaN
+  if (!(n >= min && n <= max)) readUsage(`--${name} must be an integer from ${min} to ${max}, not "${text}"`)
+  return n
+}
+
+/** `read`: one Modbus TCP read with a driver map; needs no agent configuration. */
+async function readOnce (args: string[]): Promise<void> {
+  const values = readOptions(args)
+  const { MODBUS_DRIVERS } = await import('../modbus/drivers/index.js')
+  const known = [...MODBUS_DRIVERS.keys()].join(', ')
+  if (values.driver === undefined) readUsage(`say which driver with --driver (one of ${known})`)
+  const map = MODBUS_DRIVERS.get(values.driver)
+  if (map === undefined) readUsage(`unknown driver "${values.driver}" (known: ${known})`)
+  const host = values.host
+  if (host === undefined || host === '') readUsage('say which device with --host')
+  const port = integerOption('port', values.port, 1, 65_535, map.defaultPort)
+  const unitId = integerOption('unit', values.unit, 0, 255, map.defaultUnitId)
+  const timeoutMs = integerOption('timeout', values.timeout, 1, 600_000, 3000)
+  const { readDevice } = await import('../modbus/transport.js')
+  const result = await readDevice(map, { host, port, unitId, timeoutMs })
+  if (result.raw.size === 0) fail(`cannot read ${map.id} at ${host}:${port}: ${result.errors[0]?.message ?? 'no registers read'}`)
+  process.stdout.write(`${JSON.stringify({ driver: map.id, host, port, unit: unitId, readings: result.readings, errors: result.errors }, null, 2)}\n`)
+}
+
 async function main (argv: string[]): Promise<void> {
   const [command, arg, ...rest] = argv
   if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`)
     if (command === undefined) process.exit(2)
+    return
+  }
+  if (command === 'read') {
+    await readOnce(argv.slice(1))
     return
   }
   let config: AgentConfig

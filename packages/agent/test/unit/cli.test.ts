@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createServer, type AddressInfo } from 'node:net'
+import { ServerTCP, type IServiceVector } from 'modbus-serial'
 import { pino } from 'pino'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { loadAgentConfig } from '../../src/config.js'
@@ -196,5 +198,66 @@ describe('heatpool-agent CLI', () => {
     const state = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>
     expect(state.modelSigningKey).toBeUndefined()
     expect(state.installationId).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  describe('read (Modbus TCP)', () => {
+    /** A real Modbus TCP server on a free loopback port serving iDM's outdoor and flow floats (low word first). */
+    async function idmDevice (): Promise<{ port: number, close: () => Promise<void> }> {
+      const port = await new Promise<number>((resolve) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const free = (probe.address() as AddressInfo).port
+          probe.close(() => resolve(free))
+        })
+      })
+      // 3.5 = 0x40600000, 35.5 = 0x420E0000: low word first.
+      const holding = new Map([[1000, 0x0000], [1001, 0x4060], [1050, 0x0000], [1051, 0x420e]])
+      const vector = {
+        getHoldingRegister: (addr: number) => {
+          const value = holding.get(addr)
+          if (value === undefined) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 })
+          return value
+        },
+      } as IServiceVector
+      const server = new ServerTCP(vector, { host: '127.0.0.1', port })
+      await new Promise((resolve) => server.once('initialized', resolve))
+      const close = () => new Promise<void>((resolve) => server.close(() => resolve()))
+      onCleanup(close)
+      return { port, close }
+    }
+
+    it('reads once and prints the canonical readings as JSON, exit 0', async () => {
+      const device = await idmDevice()
+      const run = await cli(['read', '--driver', 'idm', '--host', '127.0.0.1', '--port', String(device.port), '--timeout', '1000'])
+      expect(run.stderr).toBe('')
+      expect(run.code).toBe(0)
+      const out = JSON.parse(run.stdout) as { readings: Record<string, number>, errors: { kind: string }[] }
+      expect(out).toMatchObject({ driver: 'idm', host: '127.0.0.1', port: device.port, unit: 1, readings: { temp_outdoor: 3.5, temp_flow: 35.5 } })
+      // The registers this fixture lacks are reported, not fatal.
+      expect(out.errors.length).toBeGreaterThan(0)
+      expect(out.errors.every((e) => e.kind === 'holding')).toBe(true)
+    })
+
+    it('no device: exit 1, "cannot read <driver> at host:port"', async () => {
+      const device = await idmDevice()
+      await device.close()
+      const run = await cli(['read', '--driver', 'stiebel-isg', '--host', '127.0.0.1', '--port', String(device.port), '--timeout', '500'])
+      expect(run.code).toBe(1)
+      expect(run.stderr).toMatch(new RegExp(`^cannot read stiebel-isg at 127\\.0\\.0\\.1:${device.port}: .*ECONNREFUSED`))
+      expect(run.stdout).toBe('')
+    })
+
+    it.each([
+      [['read'], /^cannot read: say which driver with --driver \(one of idm, stiebel-isg, ecodan-a1m, heishamon-modbus\)/],
+      [['read', '--driver', 'vaillant', '--host', 'h'], /^cannot read: unknown driver "vaillant" \(known: idm, stiebel-isg, ecodan-a1m, heishamon-modbus\)/],
+      [['read', '--driver', 'idm'], /^cannot read: say which device with --host/],
+      [['read', '--driver', 'idm', '--host', 'h', '--port', '70000'], /^cannot read: --port must be an integer from 1 to 65535, not "70000"/],
+      [['read', '--driver', 'idm', '--host', 'h', '--unit', 'x'], /^cannot read: --unit must be an integer/],
+      [['read', '--driver', 'idm', '--host', 'h', '--colour', 'red'], /^cannot read: Unknown option '--colour'/],
+    ])('%j: a usage error, exit 2', async (args, message) => {
+      const run = await cli(args)
+      expect(run.code).toBe(2)
+      expect(run.stderr).toMatch(message)
+      expect(run.stderr).toContain('Usage: heatpool-agent <command>')
+    })
   })
 })
