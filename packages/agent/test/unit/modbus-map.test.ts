@@ -2,41 +2,13 @@ import { isPlausible, METRIC_NAMES } from '@heatpool/protocol/catalog'
 import { describe, expect, it } from 'vitest'
 import { ecodanA1mMap, heishamonModbusMap, idmNavigatorMap, MODBUS_DRIVERS, stiebelIsgMap } from '../../src/modbus/drivers/index.js'
 import { planReads } from '../../src/modbus/plan.js'
-import { decodeRegisters, pduAddress, registerKey, type RegisterKind, type RegisterMap } from '../../src/modbus/register-map.js'
-
-/** Registers as a device holds them, from (kind, PDU address, 16-bit words). */
-function registers (entries: [RegisterKind, number, number[]][]): Map<string, number> {
-  const out = new Map<string, number>()
-  for (const [kind, start, words] of entries) words.forEach((w, i) => out.set(registerKey(kind, start + i), w))
-  return out
-}
-
-/** A float32 as two registers, low word first (iDM) or high word first. */
-function float (value: number, order: 'low_first' | 'high_first'): number[] {
-  const buf = Buffer.alloc(4)
-  buf.writeFloatBE(value, 0)
-  const high = buf.readUInt16BE(0)
-  const low = buf.readUInt16BE(2)
-  return order === 'low_first' ? [low, high] : [high, low]
-}
-
-const int16 = (v: number) => (v < 0 ? v + 0x10000 : v)
+import { decodeRegisters, pduAddress, registerKey, type RegisterMap } from '../../src/modbus/register-map.js'
+import { float, IDM_READINGS, IDM_REGISTERS, int16, registers } from './support/modbus-registers.js'
 
 describe('Modbus register maps', () => {
   it('iDM: floats low word first, kW as W, the operating-state bits, 0xFFFF as no value', () => {
-    const raw = registers([
-      ['holding', 1000, float(3.5, 'low_first')],
-      ['holding', 1014, float(48.25, 'low_first')],
-      ['holding', 1050, float(35.5, 'low_first')],
-      ['holding', 1052, float(30, 'low_first')],
-      ['holding', 1090, [4]],
-      ['holding', 1750, float(12345.5, 'low_first')],
-      ['holding', 4122, float(1.5, 'low_first')],
-      ['holding', 4126, float(-1, 'low_first')],
-    ])
-    expect(decodeRegisters(idmNavigatorMap, raw)).toEqual({
-      temp_outdoor: 3.5, temp_hot_water: 48.25, temp_flow: 35.5, temp_return: 30, operating_mode: 3, energy_heat_total: 12345.5, power_electric: 1500,
-    })
+    const raw = registers(IDM_REGISTERS)
+    expect(decodeRegisters(idmNavigatorMap, raw)).toEqual(IDM_READINGS)
     // −1 on a float that cannot be negative, and 0xFFFF on the state, mean "not available".
     raw.set(registerKey('holding', 1090), 0xffff)
     expect(decodeRegisters(idmNavigatorMap, raw)).not.toHaveProperty('operating_mode')

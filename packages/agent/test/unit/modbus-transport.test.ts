@@ -6,6 +6,7 @@ import { ecodanA1mMap, heishamonModbusMap, idmNavigatorMap, stiebelIsgMap } from
 import { planReads } from '../../src/modbus/plan.js'
 import type { RegisterKind, RegisterMap } from '../../src/modbus/register-map.js'
 import { ModbusReader, readDevice, type Clock, type ReadResult } from '../../src/modbus/transport.js'
+import { float, IDM_READINGS, IDM_REGISTERS, int16, type RegisterFixture } from './support/modbus-registers.js'
 
 /** A port nobody listens on right now (loopback). */
 function freePort (): Promise<number> {
@@ -89,7 +90,7 @@ afterEach(async () => {
  * A device holding every register `map` reads (zero where not given), then `values` (PDU
  * address → words) over them; `missing` registers answer with an exception.
  */
-async function deviceFor (map: RegisterMap, values: [RegisterKind, number, number[]][], missing: [RegisterKind, number][] = []): Promise<Device> {
+async function deviceFor (map: RegisterMap, values: RegisterFixture, missing: [RegisterKind, number][] = []): Promise<Device> {
   const tables: Record<RegisterKind, Table> = { holding: new Map(), input: new Map() }
   for (const block of planReads(map)) for (let i = 0; i < block.count; i++) tables[block.kind].set(block.start + i, 0)
   for (const [kind, start, words] of values) words.forEach((w, i) => tables[kind].set(start + i, w))
@@ -112,30 +113,11 @@ function fakeClock (): Clock & { slept: number[] } {
   return { slept, now: () => now, sleep: async (ms) => { slept.push(ms); now += ms } }
 }
 
-function float (value: number, order: 'low_first' | 'high_first'): number[] {
-  const buf = Buffer.alloc(4)
-  buf.writeFloatBE(value, 0)
-  const words = [buf.readUInt16BE(0), buf.readUInt16BE(2)]
-  return order === 'low_first' ? words.reverse() : words
-}
-
-const int16 = (v: number) => (v < 0 ? v + 0x10000 : v)
 /** Stiebel documents registers from 1. */
 const doc = (n: number) => n - 1
 
-const IDM: [RegisterKind, number, number[]][] = [
-  ['holding', 1000, float(3.5, 'low_first')],
-  ['holding', 1014, float(48.25, 'low_first')],
-  ['holding', 1050, float(35.5, 'low_first')],
-  ['holding', 1052, float(30, 'low_first')],
-  ['holding', 1090, [4]],
-  ['holding', 1750, float(12345.5, 'low_first')],
-  ['holding', 4122, float(1.5, 'low_first')],
-  ['holding', 4126, float(-1, 'low_first')],
-]
-const IDM_READINGS = { temp_outdoor: 3.5, temp_hot_water: 48.25, temp_flow: 35.5, temp_return: 30, operating_mode: 3, energy_heat_total: 12345.5, power_electric: 1500 }
 
-const STIEBEL: [RegisterKind, number, number[]][] = [
+const STIEBEL: RegisterFixture = [
   ['input', doc(507), [int16(-35)]],
   ['input', doc(515), [352]],
   ['input', doc(516), [0x8000]],
@@ -164,7 +146,7 @@ const STIEBEL_READINGS = {
 
 describe('Modbus TCP transport against a real server', () => {
   it('iDM: floats low word first through FC03 (outdoor 3.5 °C), −1 and 0xFFFF as no value', async () => {
-    const device = await deviceFor(idmNavigatorMap, IDM)
+    const device = await deviceFor(idmNavigatorMap, IDM_REGISTERS)
     const r = reader(idmNavigatorMap, device)
     const first = await r.read()
     expect(first.errors).toEqual([])
@@ -225,7 +207,7 @@ describe('Modbus TCP transport against a real server', () => {
     // One block ends where the next float starts: 1050–1051 | 1052–1053.
     expect(plan).toContainEqual({ kind: 'holding', start: 1050, count: 2 })
     expect(plan).toContainEqual({ kind: 'holding', start: 1052, count: 2 })
-    const device = await deviceFor(idmNavigatorMap, IDM)
+    const device = await deviceFor(idmNavigatorMap, IDM_REGISTERS)
     const result = await reader(idmNavigatorMap, device, { plan: { maxBlock: 3 } }).read()
     expect(result.errors).toEqual([])
     expect(result.readings).toEqual(IDM_READINGS)
@@ -250,7 +232,7 @@ describe('Modbus TCP transport against a real server', () => {
   })
 
   it('a connection dropped mid-read: the read reports it; the next read waits the backoff, reconnects and succeeds', async () => {
-    const device = await deviceFor(idmNavigatorMap, IDM)
+    const device = await deviceFor(idmNavigatorMap, IDM_REGISTERS)
     const clock = fakeClock()
     const r = reader(idmNavigatorMap, device, { clock, backoff: { initialMs: 100, maxMs: 400 } })
     expect((await r.read()).readings).toEqual(IDM_READINGS)

@@ -9,7 +9,8 @@ export interface TrainedModel {
 }
 
 /**
- * Trains in a worker thread and resolves with the model's JSON. From the built server the worker
+ * Trains in a worker thread and resolves with the model's JSON; rejects with a RangeError, as
+ * `CommunityModel.train` throws it, when no mode has enough windows. From the built server the worker
  * is `train-worker.js`; when the server runs from its TypeScript sources (tests), the worker is
  * the `.ts` file loaded through tsx.
  */
@@ -22,10 +23,10 @@ export async function trainInWorker (windows: readonly FeatureWindow[], options:
     : new Worker(url, { workerData: { windows, options } })
   return new Promise((resolve, reject) => {
     let settled = false
-    worker.once('message', (message: { ok: true, json: string, modes: TrainedModel['modes'], features: string[] } | { ok: false, error: string }) => {
+    worker.once('message', (message: { ok: true, json: string, modes: TrainedModel['modes'], features: string[] } | { ok: false, error: string, insufficient: boolean }) => {
       settled = true
       if (message.ok) resolve({ json: message.json, modes: message.modes, features: message.features })
-      else reject(new Error(message.error))
+      else reject(message.insufficient ? new RangeError(message.error) : new Error(message.error))
       void worker.terminate()
     })
     worker.once('error', (err) => {

@@ -10,5 +10,6 @@ try {
   const model = CommunityModel.train(windows, options)
   parentPort?.postMessage({ ok: true, json: JSON.stringify(model.toJSON()), modes: model.modes, features: model.features })
 } catch (err) {
-  parentPort?.postMessage({ ok: false, error: (err as Error).message })
+  // RangeError: not enough windows in any mode (a shortfall of data, not a failure).
+  parentPort?.postMessage({ ok: false, error: (err as Error).message, insufficient: err instanceof RangeError })
 }
