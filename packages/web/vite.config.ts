@@ -1,7 +1,11 @@
 import vue from '@vitejs/plugin-vue'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
-// The server serves dist/ at `/`; `npm run dev` proxies the API to a local server on port 8000.
+const page = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+// Three pages: the community pages (index.html) and the admin dashboard (admin/) are served by
+// the server, my installation (me/) by the agent at its `/`; `npm run dev` proxies the API to a local server on port 8000.
 export default defineConfig({
   plugins: [vue()],
   base: '/',
@@ -16,6 +20,9 @@ export default defineConfig({
     emptyOutDir: true,
     reportCompressedSize: false,
     chunkSizeWarningLimit: 600,
+    rollupOptions: {
+      input: { community: page('./index.html'), admin: page('./admin/index.html'), me: page('./me/index.html') },
+    },
   },
   server: {
     proxy: { '/api': 'http://localhost:8000' },

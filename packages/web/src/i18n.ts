@@ -1,9 +1,22 @@
 import { createI18n } from 'vue-i18n'
+import adminDe from './locales/admin.de.json'
+import adminEn from './locales/admin.en.json'
 import de from './locales/de.json'
 import en from './locales/en.json'
+import meDe from './locales/me.de.json'
+import meEn from './locales/me.en.json'
 
 export const LOCALES = ['en', 'de'] as const
 export type Locale = typeof LOCALES[number]
+
+/**
+ * All messages per language: the shared and community strings (en.json, de.json) and one file
+ * per page area (admin.*.json, me.*.json), each under its own top-level key.
+ */
+export const MESSAGES = {
+  en: { ...en, ...adminEn, ...meEn },
+  de: { ...de, ...adminDe, ...meDe },
+}
 
 const STORAGE_KEY = 'heatpool.locale'
 
@@ -24,7 +37,7 @@ export function createAppI18n (locale: Locale = initialLocale()) {
     legacy: false,
     locale,
     fallbackLocale: 'en',
-    messages: { en, de },
+    messages: MESSAGES,
   })
 }
 

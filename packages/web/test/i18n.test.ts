@@ -3,8 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import de from '../src/locales/de.json'
-import en from '../src/locales/en.json'
+import { MESSAGES } from '../src/i18n'
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url))
 
@@ -35,6 +34,8 @@ function usedKeys (): { keys: Set<string>, dynamic: string[] } {
   }
   return { keys, dynamic }
 }
+
+const { en, de } = MESSAGES
 
 describe('translations', () => {
   const enKeys = keysOf(en).sort()

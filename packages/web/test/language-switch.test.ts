@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import App from '../src/App.vue'
+import CommunityPage from '../src/components/CommunityPage.vue'
+import PageShell from '../src/components/PageShell.vue'
 import { isDark } from '../src/theme'
 import { comparison, communityModels, flushPromises, mountWith, poolStatus, stubFetch } from './helpers'
+
+const props = { page: CommunityPage, kind: 'community' as const }
 
 function stubServer () {
   stubFetch({
@@ -19,7 +22,7 @@ afterEach(() => {
 describe('the community page', () => {
   it('switches every card between English and German', async () => {
     stubServer()
-    const w = mountWith(App, { attachTo: document.body })
+    const w = mountWith(PageShell, { props, attachTo: document.body })
     await flushPromises()
     const en = w.text()
     expect(w.find('h1').text()).toBe('heatpool community')
@@ -40,13 +43,14 @@ describe('the community page', () => {
     expect(w.find('[data-test="lang-de"]').attributes('aria-pressed')).toBe('true')
     expect(document.documentElement.lang).toBe('de')
     expect(localStorage.getItem('heatpool.locale')).toBe('de')
+    expect(document.title).toBe('heatpool · heatpool Community')
     for (const english of ['Heat-pump models', 'Installations', 'Data points', 'Dark mode', 'Refresh']) expect(de).not.toContain(english)
     w.unmount()
   })
 
   it('toggles dark mode and remembers it', async () => {
     stubServer()
-    const w = mountWith(App)
+    const w = mountWith(PageShell, { props })
     await flushPromises()
     const toggle = w.find('[data-test="theme-toggle"]')
     expect(toggle.attributes('aria-pressed')).toBe('false')

@@ -12,7 +12,8 @@ export interface WebPluginOptions {
 }
 
 /**
- * Serves the built web UI: `/` answers index.html and each built file its own path. Routes are
+ * Serves the built web UI: `/` answers the community page, `/admin/` the admin dashboard, and each
+ * built file its own path (but not `/me/`, the agent's page). Routes are
  * made per file at startup (no wildcard), so API routes keep precedence and unknown paths still
  * get the API's JSON 404. Without a build (a server built without the web package) it warns
  * and serves nothing. Hashed assets are cached for a year; index.html is revalidated each time.
@@ -29,6 +30,8 @@ export default async function webPlugin (app: FastifyInstance, opts: WebPluginOp
     wildcard: false,
     decorateReply: false,
     index: 'index.html',
+    // me/ is the agent's page (it needs the agent's local API); the server does not offer it.
+    allowedPath: (path) => !/^\/me(?:\/|$)/.test(path),
     cacheControl: false,
     setHeaders (reply, path) {
       reply.header('x-content-type-options', 'nosniff')

@@ -35,6 +35,19 @@ describe('the web UI', () => {
     }
   })
 
+  it('serves the admin dashboard at /admin/ but not the agent\'s page (me/)', async () => {
+    const t = await build()
+    const admin = await t.inject({ method: 'GET', url: '/admin/' })
+    expect(admin.statusCode).toBe(200)
+    expect(admin.body).toContain('<div id="app"></div>')
+    expect(admin.body).toMatch(/src="\/assets\/admin-[^"]+\.js"/)
+    for (const url of ['/me/', '/me/index.html']) {
+      const res = await t.inject({ method: 'GET', url })
+      expect(res.statusCode, url).toBe(404)
+      expect(res.json()).toMatchObject({ code: 'HP_ERR_NOT_FOUND' })
+    }
+  })
+
   it('leaves API routes and unknown paths as they were', async () => {
     const t = await build()
     const pool = await t.inject({ method: 'GET', url: '/api/v1/pool/status' })

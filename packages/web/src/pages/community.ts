@@ -1,0 +1,4 @@
+import CommunityPage from '../components/CommunityPage.vue'
+import { mountPage } from '../mount'
+
+mountPage(CommunityPage, 'community')

@@ -1,0 +1,4 @@
+import InstallationPage from '../components/installation/InstallationPage.vue'
+import { mountPage } from '../mount'
+
+mountPage(InstallationPage, 'me')
