@@ -34,7 +34,7 @@ export default tseslint.config(
   },
   {
     // The config loader, tests and scripts are the places allowed to read the environment.
-    files: ['packages/*/src/config.ts', 'packages/*/test/**', 'bench/**', 'scripts/**', '**/*.test.ts'],
+    files: ['packages/*/src/config.ts', 'packages/*/test/**', 'e2e/**', 'bench/**', 'scripts/**', '**/*.test.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 )

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { payloadKeyFrom, publicKeyFromBase64 } from '@heatpool/protocol/model-manifest'
+import { checkEmails, checkHttpUrl, checkSignalAccount, checkSignalRecipients, checkTelegramChat, checkTimeZone, smtpSettings } from './notify/settings.js'
+import { checkMapping, checkModbusDriver, checkMqttUrl, checkUnitId, sourceSettingProblems } from './sources/settings.js'
 
 /**
  * The agent's one configuration: environment variables, optionally a JSON file (`AGENT_CONFIG`,
@@ -48,6 +50,42 @@ export const AgentConfigSchema = {
     AGENT_MODEL_CHECK_INTERVAL: { type: 'integer', minimum: 0, default: 86_400, description: 'Seconds between community-model checks; 0 disables the schedule (on demand only)' },
     AGENT_MODEL_PUBLIC_KEY: { type: 'string', default: '', check: publicKeyFromBase64, description: 'Ed25519 public key (base64, 32 bytes: `public_key` of the server\'s GET /api/v2/models/signing-key) that must sign community models; empty = pin the server\'s key when the agent registers (trust on first use; fingerprint in `heatpool-agent status`)' },
     AGENT_MODEL_PAYLOAD_KEY: { type: 'string', default: '', check: payloadKeyFrom, secret: true, description: 'AES-256 key (32 bytes, base64 or hex) that opens encrypted model payloads; empty = encrypted models are refused' },
+    // Notifications (src/notify/): a channel is on when its required keys are set.
+    AGENT_NOTIFY_LANGUAGE: { type: 'string', enum: ['en', 'de'], default: 'en', description: 'Language of notifications: en or de' },
+    AGENT_NOTIFY_TIME_ZONE: { type: 'string', default: '', check: checkTimeZone, description: 'IANA time zone of dates in notifications (e.g. Europe/Berlin); empty = the system\'s' },
+    AGENT_NOTIFY_MAX_PER_HOUR: { type: 'integer', minimum: 1, maximum: 1000, default: 6, description: 'Most messages per channel in any hour; when more are due, the hour\'s last message carries the rest together, and past it they wait (none are dropped)' },
+    AGENT_NOTIFY_CHECK_INTERVAL: { type: 'integer', minimum: 0, default: 3600, description: 'Seconds between asking the server for eligibility and badges to announce; 0 = never' },
+    AGENT_NOTIFY_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 10_000, description: 'Timeout of one notification request (and signal-cli run: six times this)' },
+    AGENT_NOTIFY_TELEGRAM_TOKEN: { type: 'string', default: '', secret: true, description: 'Telegram bot token (from @BotFather); with AGENT_NOTIFY_TELEGRAM_CHAT_ID turns Telegram on' },
+    AGENT_NOTIFY_TELEGRAM_CHAT_ID: { type: 'string', default: '', check: checkTelegramChat, description: 'Telegram chat the bot writes to: a numeric chat id or @channelname' },
+    AGENT_NOTIFY_TELEGRAM_API_URL: { type: 'string', default: 'https://api.telegram.org', check: checkHttpUrl, description: 'Base URL of the Telegram Bot API (a local Bot API server, or a test peer)' },
+    AGENT_NOTIFY_DISCORD_WEBHOOK_URL: { type: 'string', default: '', check: checkHttpUrl, secret: true, description: 'Discord webhook URL (channel settings, Integrations, Webhooks); turns Discord on' },
+    AGENT_NOTIFY_SMTP_URL: { type: 'string', default: '', check: smtpSettings, secret: true, description: 'Mail server: smtp://user:password@host:587 (STARTTLS, required) or smtps://user:password@host:465 (implicit TLS), user and password percent-encoded; with AGENT_NOTIFY_EMAIL_FROM and _TO turns e-mail on' },
+    AGENT_NOTIFY_SMTP_CA_FILE: { type: 'string', default: '', description: 'PEM file of a CA (or self-signed certificate) to trust for the mail server, besides the system\'s' },
+    AGENT_NOTIFY_EMAIL_FROM: { type: 'string', default: '', check: checkEmails, description: 'Sender address of notification e-mails' },
+    AGENT_NOTIFY_EMAIL_TO: { type: 'string', default: '', check: checkEmails, description: 'Recipients of notification e-mails, comma-separated' },
+    AGENT_NOTIFY_SIGNAL_CLI: { type: 'string', minLength: 1, default: 'signal-cli', description: 'signal-cli executable (a path, or a name on PATH)' },
+    AGENT_NOTIFY_SIGNAL_ACCOUNT: { type: 'string', default: '', check: checkSignalAccount, description: 'Phone number signal-cli is registered with (+4915112345678); with AGENT_NOTIFY_SIGNAL_RECIPIENT turns Signal on' },
+    AGENT_NOTIFY_SIGNAL_RECIPIENT: { type: 'string', default: '', check: checkSignalRecipients, description: 'Signal recipients, comma-separated: phone numbers or account UUIDs' },
+    AGENT_NOTIFY_NTFY_URL: { type: 'string', default: '', check: checkHttpUrl, secret: true, description: 'ntfy topic URL (https://ntfy.sh/<topic> or your own server); turns ntfy on' },
+    AGENT_NOTIFY_NTFY_TOKEN: { type: 'string', default: '', secret: true, description: 'ntfy access token (tk_…) for a protected topic' },
+    AGENT_NOTIFY_WEBHOOK_URL: { type: 'string', default: '', check: checkHttpUrl, secret: true, description: 'URL that receives each notification as JSON (POST {event, title, text, language, data, sent_at}); turns the webhook on' },
+    AGENT_NOTIFY_WEBHOOK_TOKEN: { type: 'string', default: '', secret: true, description: 'Bearer token sent to the webhook' },
+    // The agent's own sources (src/sources/): a Modbus device is polled when a driver and a host are set; MQTT is read when a URL is set.
+    AGENT_MODBUS_DRIVER: { type: 'string', default: '', check: checkModbusDriver, description: 'Modbus TCP driver of the heat pump to poll: idm, stiebel-isg, ecodan-a1m or heishamon-modbus; empty = no polling' },
+    AGENT_MODBUS_HOST: { type: 'string', default: '', description: 'Address of the heat pump (or its Modbus TCP gateway) to poll' },
+    AGENT_MODBUS_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'Modbus TCP port; 0 = the driver\'s default (502)' },
+    AGENT_MODBUS_UNIT_ID: { type: 'string', default: '', check: checkUnitId, description: 'Modbus unit id (0–255); empty = the driver\'s default (1)' },
+    AGENT_MODBUS_INTERVAL_S: { type: 'integer', minimum: 1, default: 60, description: 'Seconds between polls; each poll is one record' },
+    AGENT_MODBUS_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 3000, description: 'Timeout of connecting and of each Modbus request' },
+    AGENT_MQTT_URL: { type: 'string', default: '', check: checkMqttUrl, description: 'MQTT broker to read the heat pump from (mqtt://host:1883, mqtts://, ws://, wss://); empty = no MQTT source' },
+    AGENT_MQTT_SOURCE: { type: 'string', enum: ['heishamon', 'ebusd', 'mapping'], default: 'heishamon', description: 'What publishes there: heishamon (Panasonic Aquarea), ebusd (Vaillant aroTHERM plus) or mapping (AGENT_MQTT_MAPPING)' },
+    AGENT_MQTT_TOPIC: { type: 'string', default: '', description: 'Base topic of heishamon or ebusd; empty = their default (panasonic_heat_pump, ebusd)' },
+    AGENT_MQTT_MAPPING: { type: 'string', default: '', check: checkMapping, description: 'For AGENT_MQTT_SOURCE=mapping: JSON rules [{"topic", "metric", "path", "scale", "offset", "values"}], or the path of a JSON file with them (docs/DRIVERS.md)' },
+    AGENT_MQTT_USERNAME: { type: 'string', default: '', description: 'MQTT user name; empty = anonymous' },
+    AGENT_MQTT_PASSWORD: { type: 'string', default: '', secret: true, description: 'MQTT password' },
+    AGENT_MQTT_CLIENT_ID: { type: 'string', default: '', description: 'MQTT client id; empty = heatpool-agent-<random>' },
+    AGENT_MQTT_INTERVAL_S: { type: 'integer', minimum: 1, default: 60, description: 'Seconds per MQTT record: the latest value of each topic in the interval' },
     LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info', description: 'pino log level' },
   },
 } as const satisfies { properties: Record<string, KeySchema> }
@@ -113,6 +151,7 @@ export function loadAgentConfig (env: Readonly<Record<string, string | undefined
     if ('problem' in result) problems.push(`${shown}: ${result.problem}`)
     else config[key] = result.value
   }
+  if (problems.length === 0) problems.push(...sourceSettingProblems(config as AgentConfig))
   if (problems.length > 0) throw new AgentConfigError(`cannot load agent configuration: ${problems.join('; ')}`)
   const c = config as AgentConfig
   return { ...c, HEATPOOL_SERVER_URL: c.HEATPOOL_SERVER_URL.replace(/\/+$/, '') }

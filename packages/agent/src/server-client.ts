@@ -168,4 +168,19 @@ export class ServerClient {
   averages (query: string, token: string): Promise<ServerAnswer> {
     return this.#send('GET', `/api/v1/community/averages?${query}`, { headers: { authorization: `Bearer ${token}` } })
   }
+
+  /** The installation of `token`: contribution calendar, eligibility, badges (`GET /api/v2/installations/me`). */
+  me (token: string): Promise<ServerAnswer> {
+    return this.#send('GET', '/api/v2/installations/me', { headers: { authorization: `Bearer ${token}` } })
+  }
+
+  /** Where the heat pumps of `token`'s installation rank in their model groups (`GET /api/v2/community/ranking`). */
+  ranking (query: string, token: string): Promise<ServerAnswer> {
+    return this.#send('GET', `/api/v2/community/ranking?${query}`, { headers: { authorization: `Bearer ${token}` } })
+  }
+
+  /** A model group's distribution per outdoor band; with an installation token also its own heat pumps (`mine`). */
+  comparison (query: string, token: string | undefined): Promise<ServerAnswer> {
+    return this.#send('GET', `/api/v2/community/comparison?${query}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
+  }
 }

@@ -3,14 +3,18 @@ import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildAgentApp } from './api/app.js'
 import type { Router } from './api/http.js'
+import { DEFAULT_WEB_ROOT, serveWeb } from './api/static.js'
 import type { AgentConfig } from './config.js'
 import { idleCollector } from './idle-gc.js'
 import { createAgentMetrics } from './metrics.js'
 import { AnomalyDetector } from './model/anomalies.js'
 import { ModelUpdater } from './model/updater.js'
 import { bundleVerifier, type ModelVerifier } from './model/verify.js'
+import { channelSetups } from './notify/setup.js'
+import type { Notifier } from './notify/notifier.js'
 import { Outbox } from './outbox/outbox.js'
 import { ServerClient } from './server-client.js'
+import { startSources, type Sources } from './sources/start.js'
 import { StateStore, TokenStore } from './state.js'
 import { Credentials } from './upload/credentials.js'
 import { Uploader } from './upload/uploader.js'
@@ -23,6 +27,8 @@ export interface AgentServiceOptions {
   readonly clock?: () => number
   /** The uploader's polling period (tests use a short one). */
   readonly tickMs?: number
+  /** The web build whose "my installation" page the agent serves at `/` (default packages/web/dist); null: API only. */
+  readonly webRoot?: string | null
 }
 
 export interface AgentService {
@@ -33,6 +39,10 @@ export interface AgentService {
   readonly uploader: Uploader
   readonly updater: ModelUpdater
   readonly anomalies: AnomalyDetector
+  /** Notifications to the owner; undefined when no channel is configured. */
+  readonly notifier: Notifier | undefined
+  /** The agent's own Modbus and MQTT sources. */
+  readonly sources: Sources
   readonly state: StateStore
   /** The local API's address once listening. */
   readonly url: string
@@ -58,10 +68,33 @@ export async function startAgent (config: AgentConfig, options: AgentServiceOpti
     retried: () => { metrics.retries.inc(); collector.poke() },
     quarantined: () => metrics.quarantines.inc(),
   }, options.clock, Math.random, options.tickMs)
-  const app = buildAgentApp({ config, outbox, uploader, updater, client, state, tokens, metrics, afterRelay: collector.poke, anomalies, log: options.httpLogs === false ? undefined : log.child({ part: 'http' }) })
+  // Readings of the agent's own sources go to the outbox under its own installation, like relayed records.
+  const sources = await startSources(config, {
+    outbox,
+    installationId: state.get().installationId,
+    consentGiven: () => state.reload().consent.given || config.AGENT_CONSENT,
+    afterAppend: (installationId, records) => {
+      uploader.nudge()
+      collector.poke()
+      try {
+        anomalies.observe(installationId, records)
+      } catch (err) {
+        log.error({ err }, 'cannot score source records')
+      }
+    },
+    log: log.child({ part: 'sources' }),
+    clock: options.clock,
+  })
+  // Loaded only when a channel is configured (most agents send no notifications).
+  const notifier = channelSetups(config).every((s) => s.state === 'off')
+    ? undefined
+    : new (await import('./notify/notifier.js')).Notifier(config, { state, tokens, updater, anomalies, uploader, outbox }, log.child({ part: 'notify' }), options.clock)
+  const app = buildAgentApp({ config, outbox, uploader, updater, client, state, tokens, metrics, afterRelay: collector.poke, anomalies, sources, log: options.httpLogs === false ? undefined : log.child({ part: 'http' }) })
+  if (options.webRoot !== null) serveWeb(app, options.webRoot ?? DEFAULT_WEB_ROOT, log.child({ part: 'web' }))
   const url = await app.listen(config.AGENT_PORT, config.AGENT_HOST)
   uploader.start()
   updater.start()
+  notifier?.start()
   log.info({ url, server: config.HEATPOOL_SERVER_URL, consent: state.get().consent.given }, 'agent running')
   return {
     app,
@@ -70,11 +103,15 @@ export async function startAgent (config: AgentConfig, options: AgentServiceOpti
     uploader,
     updater,
     anomalies,
+    notifier,
+    sources,
     state,
     url,
     async close () {
       await app.close()
+      await sources.close()
       await uploader.stop()
+      await notifier?.stop()
       updater.stop()
       anomalies.close()
       collector.stop()

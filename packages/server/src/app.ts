@@ -20,6 +20,7 @@ import webPlugin from './plugins/web.js'
 import adminRoutes from './routes/admin/installations.js'
 import adminBadgeRoutes from './routes/admin/badges.js'
 import adminModelRoutes from './routes/admin/models.js'
+import adminQualityRoutes from './routes/admin/quality.js'
 import healthRoutes from './routes/health.js'
 import averagesRoutes from './routes/v1/averages.js'
 import modelCheckRoutes from './routes/v1/model-check.js'
@@ -30,6 +31,7 @@ import statusRoutes from './routes/v1/status.js'
 import submitRoutes from './routes/v1/submit.js'
 import installationRoutes from './routes/v2/installations.js'
 import communityAnalyticsRoutes from './routes/v2/community.js'
+import growthRoutes from './routes/v2/community-growth.js'
 import { recountContributionDays } from './store/ledger.js'
 import { getSetting, setSetting } from './store/settings.js'
 import { openStore } from './store/open.js'
@@ -96,6 +98,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(submitRoutes, { bodyLimit: Math.round(config.BODY_LIMIT_MB * 1024 * 1024) })
   await app.register(installationRoutes)
   await app.register(adminRoutes)
+  await app.register(adminQualityRoutes)
   await app.register(modelsPlugin, { config, store })
   await app.register(signingKeyPlugin)
   await app.register(modelRoutes)
@@ -107,6 +110,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(modelDownloadRoutes)
   await app.register(averagesRoutes)
   await app.register(communityAnalyticsRoutes)
+  await app.register(growthRoutes)
   await app.register(badgesPlugin)
   await app.register(adminBadgeRoutes)
   await app.register(trainingPlugin)

@@ -28,6 +28,7 @@ export const ERRORS = {
   HP_ERR_INSTALLATION_TOKEN_REQUIRED: { status: 401, message: 'cannot identify installation: an installation token is required' },
   HP_ERR_WRONG_INSTALLATION: { status: 403, message: 'cannot write installation data: the token belongs to another installation' },
   HP_ERR_INSTALLATION_REGISTERED: { status: 403, message: 'cannot write installation data: the installation is registered, use its own token' },
+  HP_ERR_INSTALLATION_REVOKED: { status: 403, message: 'cannot accept installation: an admin revoked it; register a new installation id or ask the server operator' },
   HP_ERR_NOT_ELIGIBLE: { status: 403, message: 'Not eligible. Contribute data for 30 days to access community models.' },
   HP_ERR_POOL_NOT_READY: { status: 403, message: 'Community model not yet available - data pool is still growing. Your data contributions help build the model. Please check back later.' },
   HP_ERR_ADMIN_REQUIRED: { status: 403, message: 'cannot authorise request: an admin token is required' },

@@ -1,6 +1,6 @@
-import type { CommunityModels, Comparison, PoolStatus } from '@heatpool/protocol'
+import type { CommunityGrowth, CommunityModels, Comparison, PoolStatus } from '@heatpool/protocol'
 
-export type { CommunityModels, Comparison, PoolStatus }
+export type { CommunityGrowth, CommunityModels, Comparison, PoolStatus }
 export type CommunityModel = CommunityModels['models'][number]
 export type ComparisonBand = Comparison['bands'][number]
 
@@ -43,18 +43,25 @@ async function getJson<T> (path: string, check: (body: unknown) => boolean, sign
   return body as T
 }
 
-function messageOf (body: unknown): string | undefined {
+/** The explanation in an error body: the server's `{ code, detail }`, or a `message` (proxies, upstream). */
+export function messageOf (body: unknown): string | undefined {
+  if (isObject(body) && typeof body.detail === 'string') return body.detail
   if (isObject(body) && typeof body.message === 'string') return body.message
   return undefined
 }
 
-function isObject (v: unknown): v is Record<string, unknown> {
+export function isObject (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** `GET /api/v1/pool/status`; a 503 (store down) is an error, not an empty pool. */
 export function fetchPoolStatus (signal?: AbortSignal): Promise<PoolStatus> {
   return getJson('/api/v1/pool/status', (b) => isObject(b) && typeof b.total_installations === 'number' && typeof b.data_sufficient === 'boolean' && isObject(b.progress), signal)
+}
+
+/** `GET /api/v2/community/growth`: active and total installations per day, oldest first. */
+export function fetchCommunityGrowth (signal?: AbortSignal, days = 365): Promise<CommunityGrowth> {
+  return getJson(`/api/v2/community/growth?days=${days}`, (b) => isObject(b) && Array.isArray(b.days) && typeof b.k_anonymity === 'number', signal)
 }
 
 /** `GET /api/v2/community/models`: models with at least K installations. */

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino'
 import type { AgentConfig } from '../config.js'
+import { consentText } from '../consent-text.js'
 import type { AgentMetrics } from '../metrics.js'
 import type { AnomalyDetector } from '../model/anomalies.js'
 import type { ModelUpdater } from '../model/updater.js'
 import type { Outbox } from '../outbox/outbox.js'
 import { readRelayPayload } from '../relay/payload.js'
-import type { ServerClient } from '../server-client.js'
+import type { ServerAnswer, ServerClient } from '../server-client.js'
+import type { Sources } from '../sources/start.js'
 import type { StateStore, TokenStore } from '../state.js'
 import type { Uploader } from '../upload/uploader.js'
 import { createRouter, HttpError, readJson, Reply, type Router } from './http.js'
@@ -25,12 +27,27 @@ export interface AgentAppDeps {
   readonly anomalies?: Pick<AnomalyDetector, 'observe' | 'status' | 'ready'>
   /** Request logs (and errors); none when undefined. */
   readonly log?: Logger
+  /** The agent's own sources (Modbus, MQTT), shown under `sources` in the status. */
+  readonly sources?: Pick<Sources, 'status'>
 }
 
 /** As the server's default BODY_LIMIT_MB would allow many times over: a logger's flush is ~3 MB at most. */
 const BODY_LIMIT = 16 * 1024 * 1024
 
 const error = (status: number, code: string, detail: string) => new Reply(status, { code, detail })
+
+/** The server's `GET` parameters the agent passes on, by route; anything else is not forwarded. */
+const RANKING_PARAMS = ['window'] as const
+const COMPARISON_PARAMS = ['model', 'metric', 'window'] as const
+
+function forwarded (url: URL, names: readonly string[]): URLSearchParams {
+  const q = new URLSearchParams()
+  for (const name of names) {
+    const v = url.searchParams.get(name)
+    if (v !== null) q.set(name, v)
+  }
+  return q
+}
 
 /**
  * The agent's local HTTP API: the relay (`POST /api/v1/submit`, what the server accepts, answered
@@ -41,6 +58,24 @@ const error = (status: number, code: string, detail: string) => new Reply(status
 export function buildAgentApp (deps: AgentAppDeps): Router {
   const { config, outbox, uploader, updater, client, state, tokens, metrics } = deps
   const app = createRouter(deps.log)
+
+  /** The primary installation's own token; undefined before it is registered. */
+  const installationToken = (): string | undefined => {
+    const primary = state.reload().primaryInstallationId
+    return primary === undefined ? undefined : tokens.get(primary)
+  }
+
+  /**
+   * A server answer as the agent's: 200 as it is, the server's own 4xx (bad query, token
+   * refused) passed through, no answer a 502 `HP_ERR_SERVER_UNREACHABLE`, 5xx a 502
+   * `HP_ERR_SERVER_ERROR` — never an empty figure in place of an error.
+   */
+  const relayed = (answer: ServerAnswer): unknown => {
+    if (answer.status === 200) return answer.body
+    if (answer.status === null) return error(502, 'HP_ERR_SERVER_UNREACHABLE', `cannot reach the heatpool server at ${config.HEATPOOL_SERVER_URL}: ${answer.error ?? 'no answer'}`)
+    if (answer.status < 500) return new Reply(answer.status, answer.body)
+    return error(502, 'HP_ERR_SERVER_ERROR', `the heatpool server answered ${answer.status}`)
+  }
 
   app.route('GET', '/health', async () => ({ status: 'ok' }))
 
@@ -72,7 +107,8 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
     const s = state.reload()
     const primary = s.primaryInstallationId ?? null
     return {
-      consent: { given: s.consent.given || config.AGENT_CONSENT, version: s.consent.version ?? (config.AGENT_CONSENT ? config.AGENT_CONSENT_VERSION : null), changed_at: s.consent.changedAt },
+      // locked: AGENT_CONSENT=true in the configuration gives consent on every start; it cannot be withdrawn here.
+      consent: { given: s.consent.given || config.AGENT_CONSENT, version: s.consent.version ?? (config.AGENT_CONSENT ? config.AGENT_CONSENT_VERSION : null), changed_at: s.consent.changedAt, locked: config.AGENT_CONSENT },
       installation_id: s.installationId,
       primary_installation_id: primary,
       registered: primary !== null && tokens.get(primary) !== undefined,
@@ -83,6 +119,7 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
       quarantined: outbox.quarantined().map((b) => ({ batch: b.id, installation_id: b.installationId, status: b.lastStatus, error: b.lastError, created_at: new Date(b.createdAt).toISOString() })),
       model: updater.status,
       anomalies: deps.anomalies?.status ?? null,
+      sources: deps.sources?.status() ?? null,
     }
   })
 
@@ -103,6 +140,8 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
     const body = await readJson(request, 64 * 1024) as { given?: unknown } | null
     const given = body?.given === true || body?.given === 'true' ? true : body?.given === false || body?.given === 'false' ? false : undefined
     if (given === undefined) throw new HttpError(422, 'HP_ERR_VALIDATION', 'cannot validate request: body/given must be boolean')
+    // Withdrawn here while the configuration still gives it, uploads would go on: say so instead.
+    if (!given && config.AGENT_CONSENT) throw new HttpError(409, 'HP_ERR_CONSENT_LOCKED', 'cannot withdraw consent: AGENT_CONSENT=true in the agent\'s configuration gives it; remove it and restart the agent')
     const s = state.setConsent(given, config.AGENT_CONSENT_VERSION)
     if (s.consent.given) uploader.nudge()
     return { consent: s.consent }
@@ -117,15 +156,32 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
   })
 
   app.route('GET', '/api/community/averages', async (_request, url) => {
-    const primary = state.reload().primaryInstallationId
-    const token = (primary === undefined ? undefined : tokens.get(primary)) ?? (config.AGENT_SHARED_TOKEN || undefined)
+    const token = installationToken() ?? (config.AGENT_SHARED_TOKEN || undefined)
     if (token === undefined) return error(409, 'HP_ERR_NOT_REGISTERED', 'cannot ask for community averages: the agent is not registered yet')
-    const answer = await client.averages(url.searchParams.toString(), token)
-    if (answer.status === 200) return answer.body
-    if (answer.status === null) return error(502, 'HP_ERR_SERVER_UNREACHABLE', `cannot reach the heatpool server at ${config.HEATPOOL_SERVER_URL}: ${answer.error ?? 'no answer'}`)
-    // The server's own 4xx (bad metric, missing model) passes through; anything else is a server error.
-    if (answer.status < 500) return new Reply(answer.status, answer.body)
-    return error(502, 'HP_ERR_SERVER_ERROR', `the heatpool server answered ${answer.status}`)
+    return relayed(await client.averages(url.searchParams.toString(), token))
+  })
+
+  // The consent text the page shows, and what exactly leaves the house (one module: consent-text.ts).
+  app.route('GET', '/api/consent-text', async () => ({ ...consentText(), accepted_version: state.reload().consent.version }))
+
+  // The server knows an installation only by its own token: none before registration (409).
+  app.route('GET', '/api/me', async () => {
+    const token = installationToken()
+    if (token === undefined) return error(409, 'HP_ERR_NOT_REGISTERED', 'cannot ask for this installation\'s contributions: the agent is not registered yet')
+    return relayed(await client.me(token))
+  })
+
+  app.route('GET', '/api/ranking', async (_request, url) => {
+    const token = installationToken()
+    if (token === undefined) return error(409, 'HP_ERR_NOT_REGISTERED', 'cannot ask for the ranking: the agent is not registered yet')
+    return relayed(await client.ranking(forwarded(url, RANKING_PARAMS).toString(), token))
+  })
+
+  // Public figures without a token; with the installation's own, also its heat pumps (`mine`).
+  app.route('GET', '/api/comparison', async (_request, url) => {
+    const query = forwarded(url, COMPARISON_PARAMS)
+    if (!query.has('model') && config.AGENT_HEATPUMP_MODEL !== '') query.set('model', config.AGENT_HEATPUMP_MODEL)
+    return relayed(await client.comparison(query.toString(), installationToken()))
   })
 
   app.route('GET', '/metrics', async () => new Reply(200, await metrics.registry.metrics(), metrics.registry.contentType))

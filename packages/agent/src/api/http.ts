@@ -18,8 +18,11 @@ export class HttpError extends Error {
 
 /** An answer other than 200 with a JSON body; a handler's plain return value is that. */
 export class Reply {
-  /** `type`: the content type of a text body; JSON otherwise. */
-  constructor (readonly status: number, readonly body: unknown, readonly type?: string) {}
+  /**
+   * `type`: the content type of a text or Buffer body; JSON otherwise. `headers`: more response
+   * headers (static files: caching, nosniff, ETag).
+   */
+  constructor (readonly status: number, readonly body: unknown, readonly type?: string, readonly headers?: Readonly<Record<string, string>>) {}
 }
 
 export type Handler = (request: IncomingMessage, url: URL) => Promise<unknown>
@@ -81,10 +84,15 @@ export async function readJson (request: IncomingMessage, limit: number): Promis
   return value
 }
 
-function send (response: ServerResponse, status: number, body: unknown, type?: string): void {
-  const text = type === undefined ? JSON.stringify(body) : String(body)
-  response.writeHead(status, { 'content-type': type ?? 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
-  response.end(text)
+function send (response: ServerResponse, status: number, body: unknown, type?: string, headers?: Readonly<Record<string, string>>): void {
+  if (status === 304) {
+    response.writeHead(304, headers)
+    response.end()
+    return
+  }
+  const data = type === undefined ? JSON.stringify(body) : Buffer.isBuffer(body) ? body : String(body)
+  response.writeHead(status, { 'content-type': type ?? 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(data), ...headers })
+  response.end(data)
 }
 
 export interface Router {
@@ -100,8 +108,8 @@ export function createRouter (log: Logger | undefined): Router {
     const started = performance.now()
     const url = new URL(request.url ?? '/', 'http://agent')
     const handler = routes.get(`${request.method} ${url.pathname}`)
-    const done = (status: number, body: unknown, type?: string) => {
-      send(response, status, body, type)
+    const done = (status: number, body: unknown, type?: string, headers?: Readonly<Record<string, string>>) => {
+      send(response, status, body, type, headers)
       log?.info({ method: request.method, url: url.pathname, status, ms: Math.round(performance.now() - started) }, 'request completed')
     }
     if (handler === undefined) {
@@ -111,7 +119,7 @@ export function createRouter (log: Logger | undefined): Router {
     }
     handler(request, url).then((answer) => {
       const a = answer instanceof Reply ? answer : new Reply(200, answer)
-      done(a.status, a.body, a.type)
+      done(a.status, a.body, a.type, a.headers)
     }, (err: unknown) => {
       if (err instanceof HttpError) {
         request.resume()

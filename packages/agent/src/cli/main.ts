@@ -8,8 +8,9 @@ import { StateStore } from '../state.js'
 const USAGE = `Usage: heatpool-agent <command>
 
 Commands:
-  run              start the agent (relay, outbox, uploader, model updater, local API)
-  status           show consent, registration, outbox, uploads, quarantine and model
+  run              start the agent (relay, outbox, uploader, model updater, local API,
+                   and the Modbus/MQTT sources AGENT_MODBUS_* / AGENT_MQTT_* configure)
+  status           show consent, registration, outbox, uploads, quarantine, model and sources
   flush            upload everything now
   check-model      check for (and fetch) a community model now
   register         register this agent's installation with the server (needs consent)
@@ -19,6 +20,9 @@ Commands:
   read --driver <name> --host <host> [--port <port>] [--unit <id>] [--timeout <ms>]
                    read a heat pump once over Modbus TCP and print its readings as JSON
                    (drivers: idm, stiebel-isg, ecodan-a1m, heishamon-modbus)
+  notify test --channel <name>
+                   send a test notification through a configured channel and print the
+                   result (channels: telegram, discord, email, signal, ntfy, webhook)
 
 Configuration: environment variables (HEATPOOL_SERVER_URL, AGENT_PORT, AGENT_DATA_DIR,
 AGENT_CONSENT, AGENT_UPLOAD_INTERVAL, …) or a JSON file named by AGENT_CONFIG.`
@@ -184,6 +188,22 @@ async function main (argv: string[]): Promise<void> {
       }
       state.pinModelKey(pin)
       print({ model_signing_key: { fingerprint: pin.fingerprint, source: pin.source, pinned_at: pin.pinnedAt }, previous, ...(configured === undefined ? {} : { note: configured }) })
+      return
+    }
+    case 'notify': {
+      const { CHANNEL_NAMES } = await import('../notify/channel.js')
+      let channel: string | undefined
+      try {
+        channel = parseArgs({ args: rest, options: { channel: { type: 'string' } }, strict: true, allowPositionals: false }).values.channel
+      } catch (err) {
+        fail(`cannot send a test notification: ${(err as Error).message}\n\n${USAGE}`, 2)
+      }
+      if (arg !== 'test' || channel === undefined) fail(`cannot send a test notification: say \`notify test --channel <${CHANNEL_NAMES.join('|')}>\`\n\n${USAGE}`, 2)
+      if (!(CHANNEL_NAMES as readonly string[]).includes(channel)) fail(`cannot send a test notification: unknown channel "${channel}" (known: ${CHANNEL_NAMES.join(', ')})`, 2)
+      const { sendTestMessage } = await import('../notify/test-send.js')
+      const result = await sendTestMessage(config, channel)
+      if (!result.sent) fail(`cannot send a test notification on ${channel}: ${result.code}: ${result.detail}`)
+      print(result)
       return
     }
     default:

@@ -5,7 +5,7 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => T
 /** An installation as the operator sees it: profile and contribution ledger, never its token. */
 export const InstallationSummarySchema = Type.Object({
   installation_id: Type.String(),
-  registered: Type.Boolean({ description: 'Has its own token (false: known from legacy uploads only)' }),
+  registered: Type.Boolean({ description: 'Has its own token (false: known from legacy uploads only, or revoked)' }),
   consent_version: Nullable(Type.String()),
   heatpump_model: Nullable(Type.String()),
   model_key: Nullable(Type.String()),
@@ -15,6 +15,7 @@ export const InstallationSummarySchema = Type.Object({
   samples_total: Type.Integer(),
   contribution_days: Type.Integer(),
   last_contribution_day: Nullable(Type.String({ format: 'date' })),
+  revoked_at: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'When an admin revoked it (its id can no longer register or upload); null when not revoked' }))),
 })
 export type InstallationSummary = Static<typeof InstallationSummarySchema>
 

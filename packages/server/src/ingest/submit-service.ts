@@ -13,7 +13,9 @@ import { upsertHeatPumps } from '../store/heat-pumps.js'
 import { findResponse, saveResponse, type StoredResponse } from '../store/idempotency.js'
 import { ensureInstallation, recordSubmission } from '../store/installations.js'
 import { addContributions } from '../store/ledger.js'
+import { recordIngest } from '../store/ingest-stats.js'
 import { addPoolSamples } from '../store/pool.js'
+import { batchFigures } from './ingest-figures.js'
 import { readTails, updateRollups } from './rollup-updater.js'
 import type { SampleRow, SampleWriteResult, Store } from '../store/types.js'
 
@@ -38,8 +40,8 @@ export interface SubmitOutcome {
 
 /**
  * Ingests one submit batch: normalise (pure), then one transaction that stores the samples,
- * updates the heat pumps, the contribution ledger and the installation, and keeps the response
- * for replay. The transaction commits (durably, per `SQLITE_SYNCHRONOUS`) before the caller
+ * updates the heat pumps, the contribution ledger, the installation and the ingest statistics,
+ * and keeps the response for replay. The transaction commits (durably, per `SQLITE_SYNCHRONOUS`) before the caller
  * answers. A retry with the same idempotency key (or, for clients without one, the same body)
  * gets the first response and stores nothing again.
  */
@@ -125,6 +127,9 @@ export class SubmitService {
         modelKey: input.model.key,
       })
       const response = submitResponse(input.installationId, tally, written)
+      // The dashboard's figures commit with the batch: a crash before the commit loses both, a
+      // replayed retry adds neither.
+      await recordIngest(trx, { installationId: input.installationId, receivedAt: input.receivedAt, ...batchFigures(response) })
       await saveResponse(trx, {
         keyHash,
         installationId: input.installationId,

@@ -7,8 +7,9 @@ export async function findInstallation (db: Kysely<Database>, id: string): Promi
   return db.selectFrom('installations').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/** The installation a token names; a revoked one names none (its hash is dropped too, this is the backstop). */
 export async function findInstallationByTokenHash (db: Kysely<Database>, tokenHash: string): Promise<Installation | undefined> {
-  return db.selectFrom('installations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+  return db.selectFrom('installations').selectAll().where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).executeTakeFirst()
 }
 
 export interface InstallationProfile {
@@ -39,11 +40,14 @@ export interface Registration extends InstallationProfile {
 
 /**
  * Registers a new installation, or claims one known only from legacy uploads (no token yet).
- * Returns `created`, `claimed`, or `exists` when the id already has a token (nothing changed).
+ * Returns `created`, `claimed`, `exists` when the id already has a token, or `revoked` when an
+ * admin revoked it (nothing changed for either).
  */
-export async function registerInstallation (db: Kysely<Database>, reg: Registration, nowMs: number): Promise<'created' | 'claimed' | 'exists'> {
+export async function registerInstallation (db: Kysely<Database>, reg: Registration, nowMs: number): Promise<'created' | 'claimed' | 'exists' | 'revoked'> {
   return db.transaction().execute(async (trx) => {
     const existing = await findInstallation(trx, reg.id)
+    // Checked in the transaction that would claim the id, so a revocation cannot slip between.
+    if (existing?.revoked_at != null) return 'revoked'
     if (existing?.token_hash != null) return 'exists'
     const profile = {
       token_hash: reg.tokenHash,
@@ -98,16 +102,48 @@ export async function countInstallations (db: Kysely<Database>): Promise<number>
   return Number(row.n)
 }
 
-/** Replaces a registered installation's token (and consent and profile), e.g. after a leak. */
-export async function rotateInstallationToken (db: Kysely<Database>, reg: Registration, nowMs: number): Promise<void> {
-  await db.updateTable('installations').set((eb) => ({
+/**
+ * Replaces a registered installation's token (and consent and profile), e.g. after a leak.
+ * Returns false when an admin revoked the installation meanwhile (nothing changed): a rotation
+ * authorised just before the revocation must not hand the old token's holder a new one.
+ */
+export async function rotateInstallationToken (db: Kysely<Database>, reg: Registration, nowMs: number): Promise<boolean> {
+  const res = await db.updateTable('installations').set((eb) => ({
     token_hash: reg.tokenHash,
     registered_at: nowMs,
     consent_version: reg.consentVersion,
     manufacturer: reg.manufacturer ?? eb.ref('manufacturer'),
     model_name: reg.modelName ?? eb.ref('model_name'),
     model_key: reg.modelName == null ? eb.ref('model_key') : eb.val(reg.modelKey ?? null),
-  })).where('id', '=', reg.id).execute()
+  })).where('id', '=', reg.id).where('revoked_at', 'is', null).executeTakeFirst()
+  return Number(res.numUpdatedRows) > 0
+}
+
+/**
+ * Revokes an installation for good: its token is dropped, so requests with it are refused like
+ * any unknown token's, and `revoked_at` is set, so its id can be neither registered (claimed
+ * with a new token) nor written with the shared token or openly: whoever stole the token knows
+ * the id too (it is in every upload). The data stays. Works on an installation known only from
+ * legacy uploads as well. Returns whether it was revoked now (false: it already was), or
+ * undefined when there is no such installation.
+ */
+export async function revokeInstallation (db: Kysely<Database>, id: string, nowMs: number): Promise<boolean | undefined> {
+  const res = await db.updateTable('installations').set({ token_hash: null, revoked_at: nowMs })
+    .where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst()
+  if (Number(res.numUpdatedRows) > 0) return true
+  return (await findInstallation(db, id)) === undefined ? undefined : false
+}
+
+/**
+ * Undoes a revocation: the installation stays without a token, and registering its id claims
+ * it again, as for an id known only from legacy uploads. Returns whether it was revoked, or
+ * undefined when there is no such installation.
+ */
+export async function reinstateInstallation (db: Kysely<Database>, id: string): Promise<boolean | undefined> {
+  const res = await db.updateTable('installations').set({ revoked_at: null })
+    .where('id', '=', id).where('revoked_at', 'is not', null).executeTakeFirst()
+  if (Number(res.numUpdatedRows) > 0) return true
+  return (await findInstallation(db, id)) === undefined ? undefined : false
 }
 
 /** Deletes an installation and everything keyed to it (heat pumps and ledger cascade). */

@@ -74,3 +74,22 @@ export async function ledgerDaysSince (db: Kysely<Database>, installationId: str
     .where('installation_id', '=', installationId).where('day', '>=', fromDay).orderBy('day').execute()
   return rows.map((r) => ({ day: Number(r.day), samples: Number(r.samples), stored: Number(r.stored) }))
 }
+
+/** Per installation with ledger days in `fromDay..toDay`: how many, and the values they stored. */
+export async function ledgerWindowByInstallation (db: Kysely<Database>, fromDay: number, toDay: number): Promise<{ installationId: string, days: number, stored: number }[]> {
+  const rows = await db.selectFrom('ledger_days')
+    .select((eb) => ['installation_id', eb.fn.countAll<number>().as('days'), eb.fn.sum<number>('stored').as('stored')])
+    .where('day', '>=', fromDay).where('day', '<=', toDay)
+    .groupBy('installation_id')
+    .execute()
+  return rows.map((r) => ({ installationId: r.installation_id, days: Number(r.days), stored: Number(r.stored) }))
+}
+
+/** Each installation's first ledger day: the first UTC day it stored samples of. */
+export async function firstLedgerDays (db: Kysely<Database>): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('ledger_days')
+    .select((eb) => ['installation_id', eb.fn.min<number>('day').as('first')])
+    .groupBy('installation_id')
+    .execute()
+  return new Map(rows.map((r) => [r.installation_id, Number(r.first)]))
+}

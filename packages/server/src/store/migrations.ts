@@ -13,6 +13,12 @@ const ROLLUP_SUM_COLUMNS_002 = [
   'flow_h', 'flow_hw', 'return_h', 'return_hw',
 ] as const
 
+/** The ingest figure columns as migration 007 created them (store/ingest-stats.ts INGEST_HOUR_COLUMNS). */
+const INGEST_HOUR_COLUMNS_007 = [
+  'batches', 'records_received', 'records_accepted', 'records_rejected',
+  'values_accepted', 'values_stored', 'values_duplicate', 'values_rejected', 'values_ignored',
+] as const
+
 const migrations: Record<string, Migration> = {
   '001-initial': {
     async up (db: Kysely<unknown>) {
@@ -160,6 +166,41 @@ const migrations: Record<string, Migration> = {
         .addColumn('error', text)
         .execute()
       await db.schema.createIndex('training_runs_started').on('training_runs').column('started_at').execute()
+    },
+  },
+  '007-ingest-stats': {
+    async up (db: Kysely<unknown>) {
+      const { text } = columnTypes(db)
+      // What ingest accepted and dropped (store/ingest-stats.ts), added in the transaction of each
+      // stored batch. Pool-wide per hour of arrival; they name no installation, so erasure keeps them.
+      let hours = db.schema.createTable('ingest_hours').addColumn('hour', 'integer', (c) => c.primaryKey())
+      for (const col of INGEST_HOUR_COLUMNS_007) hours = hours.addColumn(col, 'bigint', (c) => c.notNull().defaultTo(0))
+      await hours.execute()
+      await db.schema.createTable('ingest_rejection_hours')
+        .addColumn('hour', 'integer', (c) => c.notNull())
+        .addColumn('reason', text, (c) => c.notNull())
+        .addColumn('records_rejected', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('values_rejected', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('ingest_rejection_hours_pk', ['hour', 'reason'])
+        .execute()
+      // Per installation and UTC day of arrival: what was dropped, by reason (goes with an erasure).
+      await db.schema.createTable('installation_rejection_days')
+        .addColumn('installation_id', text, (c) => c.notNull().references('installations.id').onDelete('cascade'))
+        .addColumn('day', 'integer', (c) => c.notNull())
+        .addColumn('reason', text, (c) => c.notNull())
+        .addColumn('records_rejected', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('values_rejected', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('installation_rejection_days_pk', ['installation_id', 'day', 'reason'])
+        .execute()
+      // Pool growth and the quality window read ledger days by day across installations.
+      await db.schema.createIndex('ledger_days_day').on('ledger_days').column('day').execute()
+    },
+  },
+  '008-installation-revocation': {
+    async up (db: Kysely<unknown>) {
+      // When an admin revoked the installation (admin/installations.ts): its id can no longer be
+      // registered nor written with the shared token or openly, so a thief cannot claim it back.
+      await db.schema.alterTable('installations').addColumn('revoked_at', 'bigint').execute()
     },
   },
 }

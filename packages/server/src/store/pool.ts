@@ -40,3 +40,28 @@ export async function subtractInstallationFromPool (db: Kysely<Database>, instal
     await db.updateTable('pool_days').set((eb) => ({ samples: eb('samples', '-', Number(d.stored)) })).where('day', '=', d.day).execute()
   }
 }
+
+/**
+ * Per UTC day of `fromDay..toDay` with samples: installations with samples timestamped that day
+ * (a ledger row exists only for a day that stored some).
+ */
+export async function activeInstallationsByDay (db: Kysely<Database>, fromDay: number, toDay: number): Promise<Map<number, number>> {
+  const rows = await db.selectFrom('ledger_days').select((eb) => ['day', eb.fn.countAll<number>().as('n')])
+    .where('day', '>=', fromDay).where('day', '<=', toDay)
+    .groupBy('day')
+    .execute()
+  return new Map(rows.map((r) => [Number(r.day), Number(r.n)]))
+}
+
+/** How many installations have their first ledger day on each day (any time): pool growth, cumulated by the caller. */
+export async function firstDayCounts (db: Kysely<Database>): Promise<Map<number, number>> {
+  const firsts = db.selectFrom('ledger_days').select((eb) => eb.fn.min<number>('day').as('first_day')).groupBy('installation_id').as('f')
+  const rows = await db.selectFrom(firsts).select((eb) => ['f.first_day', eb.fn.countAll<number>().as('n')]).groupBy('f.first_day').execute()
+  return new Map(rows.map((r) => [Number(r.first_day), Number(r.n)]))
+}
+
+/** Samples stored per UTC day of `fromDay..toDay` that has any. */
+export async function poolSamplesByDay (db: Kysely<Database>, fromDay: number, toDay: number): Promise<Map<number, number>> {
+  const rows = await db.selectFrom('pool_days').select(['day', 'samples']).where('day', '>=', fromDay).where('day', '<=', toDay).execute()
+  return new Map(rows.map((r) => [Number(r.day), Number(r.samples)]))
+}

@@ -26,6 +26,11 @@ export interface InstallationsTable {
   /** Days whose on-time samples reached the contribution threshold. */
   contribution_days: Generated<number>
   last_contribution_day: number | null
+  /**
+   * When an admin revoked the installation (migration 008); null while it is not revoked. A
+   * revoked installation has no token, and its id cannot be registered or written again.
+   */
+  revoked_at: number | null
 }
 
 export interface HeatPumpsTable {
@@ -139,7 +144,48 @@ export interface TrainingRunsTable {
   error: string | null
 }
 
+/**
+ * Pool-wide ingest figures per hour of arrival (server clock, hours since the epoch), added in
+ * the transaction of each stored batch (migration 007, store/ingest-stats.ts). As in the submit
+ * response: records received, accepted and dropped whole; catalog values accepted, stored (new),
+ * duplicate, dropped and ignored (not catalog metrics).
+ */
+export interface IngestHoursTable {
+  hour: number
+  batches: Generated<number>
+  records_received: Generated<number>
+  records_accepted: Generated<number>
+  records_rejected: Generated<number>
+  values_accepted: Generated<number>
+  values_stored: Generated<number>
+  values_duplicate: Generated<number>
+  values_rejected: Generated<number>
+  values_ignored: Generated<number>
+}
+
+/** Pool-wide drops per hour of arrival and reason (protocol reasons.ts). */
+export interface IngestRejectionHoursTable {
+  hour: number
+  reason: string
+  /** Records, or heat-pump entries, dropped for a record reason. */
+  records_rejected: Generated<number>
+  /** Values dropped for a value reason. */
+  values_rejected: Generated<number>
+}
+
+/** Drops per installation, UTC day of arrival and reason; deleted with the installation. */
+export interface InstallationRejectionDaysTable {
+  installation_id: string
+  day: number
+  reason: string
+  records_rejected: Generated<number>
+  values_rejected: Generated<number>
+}
+
 export interface Database {
+  ingest_hours: IngestHoursTable
+  ingest_rejection_hours: IngestRejectionHoursTable
+  installation_rejection_days: InstallationRejectionDaysTable
   training_runs: TrainingRunsTable
   recent_sample_writes: RecentSampleWritesTable
   installations: InstallationsTable

@@ -4,7 +4,9 @@ import {
   InstallationDetailSchema,
   InstallationListSchema,
   parseInstallationId,
+  ReinstatementResultSchema,
   RetentionResultSchema,
+  RevocationResultSchema,
   type InstallationSummary,
 } from '@heatpool/protocol'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -18,6 +20,8 @@ import {
   deleteInstallation,
   findInstallation,
   listInstallations,
+  reinstateInstallation,
+  revokeInstallation,
   type Installation,
 } from '../../store/installations.js'
 import { contributionDaysOf } from '../../store/ledger.js'
@@ -42,10 +46,11 @@ function summary (i: Installation): InstallationSummary {
     samples_total: Number(i.samples_total),
     contribution_days: Number(i.contribution_days),
     last_contribution_day: isoDay(i.last_contribution_day),
+    revoked_at: iso(i.revoked_at),
   }
 }
 
-/** Operator routes: the ledger per installation, erasure by id, and the retention job on demand. */
+/** Operator routes: the ledger per installation, revocation and erasure by id, and the retention job on demand. */
 const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.ipRateLimit)
   app.addHook('onRequest', app.requireAdmin)
@@ -98,6 +103,51 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (deleted === null) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
     request.log.info({ installation: id, samples: deleted.samples }, 'installation erased')
     return { installation_id: id, samples_deleted: deleted.samples }
+  })
+
+  /**
+   * Revokes the installation for good (store/installations.ts `revokeInstallation`): its token
+   * is refused from now on like an unknown one (submit: 403 `Invalid Token`, as upstream;
+   * `/installations/me`: 401), and its id can be neither registered again nor written with the
+   * shared token or openly (`HP_ERR_INSTALLATION_REVOKED`), since whoever stole the token knows
+   * the id. The data stays. The owner registers a new id; the way back is `reinstate` below.
+   */
+  app.post('/api/v2/admin/installations/:id/revoke', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Revoke an installation: its token is refused and its id cannot register or upload again (its data stays)',
+      params: IdParams,
+      response: { 200: RevocationResultSchema, ...errors },
+    },
+  }, async (request) => {
+    const id = parseInstallationId(request.params.id)
+    if (id === null) throw httpError('HP_ERR_INVALID_INSTALLATION_ID')
+    const revoked = await revokeInstallation(app.store.db, id, app.clock())
+    if (revoked === undefined) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
+    if (revoked) request.log.info({ installation: id }, 'installation revoked')
+    return { installation_id: id, revoked }
+  })
+
+  /**
+   * Undoes a revocation, e.g. once the owner has secured their device. The old token stays
+   * refused; the installation is unregistered, and the first registration of its id claims it
+   * with a new token (whoever knows the id can, as for a legacy id), so reinstate when the owner
+   * is about to register.
+   */
+  app.post('/api/v2/admin/installations/:id/reinstate', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Undo a revocation: the id may register again (claiming its history with a new token)',
+      params: IdParams,
+      response: { 200: ReinstatementResultSchema, ...errors },
+    },
+  }, async (request) => {
+    const id = parseInstallationId(request.params.id)
+    if (id === null) throw httpError('HP_ERR_INVALID_INSTALLATION_ID')
+    const reinstated = await reinstateInstallation(app.store.db, id)
+    if (reinstated === undefined) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
+    if (reinstated) request.log.info({ installation: id }, 'installation reinstated')
+    return { installation_id: id, reinstated }
   })
 
   app.post('/api/v2/admin/retention', {

@@ -64,6 +64,11 @@ const submitRoutes: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async (ap
     }
     if (principal.kind === 'shared' || principal.kind === 'open') {
       const known = await findInstallation(app.store.db, installationId)
+      // An installation token names its own installation, and a revoked one has none left; these
+      // modes name the installation by the body only, so a revoked id must be refused here.
+      if (known?.revoked_at != null) {
+        throw httpError('HP_ERR_INSTALLATION_REVOKED', `cannot write installation ${installationId}: an admin revoked it; register a new installation id, or ask the server operator`)
+      }
       if (known?.token_hash != null) {
         const message = `cannot write installation ${installationId}: it is registered, send its own token`
         if (principal.kind === 'shared') throw httpError('HP_ERR_INSTALLATION_REGISTERED', message)

@@ -20,7 +20,8 @@ import { findInstallation, registerInstallation, rotateInstallationToken } from 
  * shown only in this answer (or chosen by the client and sent along, so that a retry after a lost
  * answer is recognised). An id known from legacy uploads (no token yet) can be claimed, so an
  * old logger's history carries over; an id that has a token is refused unless the request
- * presents that token, which rotates it.
+ * presents that token, which rotates it. An id an admin revoked is refused whatever the request
+ * presents: its thief knows the id, so revocation would be undone by the next registration.
  */
 const installationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v2/installations', {
@@ -40,6 +41,8 @@ const installationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request, reply) => {
+    const revoked = (id: string) => httpError('HP_ERR_INSTALLATION_REVOKED',
+      `cannot register installation ${id}: an admin revoked it; register a new installation id, or ask the server operator to reinstate this one`)
     const body = request.body
     const id = body.installation_id === undefined ? randomUUID() : parseInstallationId(body.installation_id)
     if (id === null) throw httpError('HP_ERR_INVALID_INSTALLATION_ID', `cannot register installation ${JSON.stringify(body.installation_id)}: installation_id must be a UUID`)
@@ -58,16 +61,20 @@ const installationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     const now = app.clock()
 
+    // Before the credential: the revoked installation's old token is unknown now, and its owner
+    // should learn why rather than get `Invalid Token`.
+    if ((await findInstallation(app.store.db, id))?.revoked_at != null) throw revoked(id)
     if (request.headers.authorization !== undefined) {
       const principal = await app.principalOf(request)
       if (principal.kind !== 'installation' || principal.installationId !== id) {
         throw httpError('HP_ERR_INSTALLATION_EXISTS', `cannot register installation ${id}: the token presented is not this installation's`)
       }
-      await rotateInstallationToken(app.store.db, registration, now)
+      if (!await rotateInstallationToken(app.store.db, registration, now)) throw revoked(id)
       return reply.code(200).send({ installation_id: id, token, created: false })
     }
 
     const result = await registerInstallation(app.store.db, registration, now)
+    if (result === 'revoked') throw revoked(id)
     if (result === 'exists' && body.token !== undefined) {
       // A retry of a registration whose answer was lost: the client proves it by its own token.
       const existing = await findInstallation(app.store.db, id)
