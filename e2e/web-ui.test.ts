@@ -4,7 +4,7 @@
 // server outage shows the error state rather than an empty pool.
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanupAll } from './processes.js'
+import { agentStatus, cleanupAll, flushUntilEmpty, getJson, postJson, sleep } from './processes.js'
 import { canvasDrawn, chromiumPath, launchChromium, settled, startInLocale, visibleTexts, watchProblems, type PageProblems } from './ui/browser.js'
 import { startUiStack, type UiStack } from './ui/stack.js'
 
@@ -127,9 +127,94 @@ describe.skipIf(NO_CHROMIUM)('the admin dashboard (server /admin/)', () => {
     const { context, page, problems } = await open(`${stack.serverUrl}/admin/`)
     await signIn(page)
     await page.click('[data-test="train-now"]')
-    await page.locator('[data-test="training-row"][data-status="succeeded"]').first().waitFor({ timeout: 120_000 })
-    expect(await page.locator('[data-test="training-version"]').first().textContent()).toMatch(/\d/)
+    const run = page.locator('[data-test="training-row"][data-status="succeeded"]').first()
+    await run.waitFor({ timeout: 120_000 })
+    expect(await run.locator('[data-test="training-version"]').textContent()).toMatch(/\d/)
     expect(problems.errors).toEqual([])
     await context.close()
   }, 150_000)
 })
+
+describe.skipIf(NO_CHROMIUM)('my installation (the agent\'s /)', () => {
+  const settle = async (page: Page) => {
+    await page.locator('[data-test="calendar"]').waitFor()
+    await page.locator('[data-test="ranking-entry"]').first().waitFor()
+    await settled(page)
+  }
+
+  it('loads without console errors: consent, contributions, outbox, pool, comparison and ranking', async () => {
+    const { context, page, problems } = await open(stack.agentUrl)
+    await settle(page)
+    expect(await page.locator('[data-test="consent-state"]').getAttribute('data-given')).toBe('true')
+    expect(await page.locator('[data-test="registration"]').getAttribute('data-registered')).toBe('true')
+    // Back-dated history earns no contribution days (only the last days, within the grace period):
+    // the page shows the server's count, and marks those days in the calendar.
+    const home = (await getJson<{ primary_installation_id: string }>(`${stack.agentUrl}/api/status`)).primary_installation_id
+    const days = (await getJson<{ contribution_days: number }>(`${stack.serverUrl}/api/v2/admin/installations/${home}`, { authorization: `Bearer ${stack.adminToken}` })).contribution_days
+    expect(days).toBeGreaterThan(0)
+    expect(await page.locator('[data-test="contribution-progress"]').textContent()).toBe(`Day ${days} of 30`)
+    expect(await page.locator('[data-test="calendar-day"][data-state="counted"]').count()).toBe(days)
+    expect(await page.locator('[data-test="installations"]').textContent()).toBe('65')
+    expect(await canvasDrawn(page.locator('[data-test="my-comparison-card"]'))).toBe(true)
+    expect(await page.locator('[data-test="ranking-figure"]').first().textContent()).toMatch(/\d/)
+    expect(problems.errors).toEqual([])
+    await context.close()
+  })
+
+  it('switches every visible string to German', async () => {
+    const { context, page, problems } = await open(stack.agentUrl)
+    await settle(page)
+    expect(await untranslated(page, () => settle(page))).toEqual([])
+    expect(problems.errors).toEqual([])
+    await context.close()
+  })
+
+  it('stops uploading when consent is switched off, and resumes when it is switched on', async () => {
+    const { context, page, problems } = await open(stack.agentUrl)
+    await settle(page)
+    const home = (await getJson<{ primary_installation_id: string }>(`${stack.agentUrl}/api/status`)).primary_installation_id
+    const stored = async () => (await getJson<{ samples_total: number }>(`${stack.serverUrl}/api/v2/admin/installations/${home}`, { authorization: `Bearer ${stack.adminToken}` })).samples_total
+    const before = await stored()
+
+    await page.click('[data-test="consent-toggle"]')
+    await page.locator('[data-test="consent-state"][data-given="false"]').waitFor()
+    await page.locator('[data-test="uploads-paused"]').waitFor()
+    // The logger goes on sending; the agent keeps the records and sends nothing, even when asked to.
+    const records = await relayFresh(home, 5)
+    await postJson(`${stack.agentUrl}/api/flush`)
+    await sleep(500)
+    expect((await agentStatus(stack.agentUrl)).outbox.records).toBe(records)
+    expect(await stored()).toBe(before)
+
+    await page.click('[data-test="consent-toggle"]')
+    await page.locator('[data-test="consent-state"][data-given="true"]').waitFor()
+    await flushUntilEmpty(stack.agentUrl)
+    expect(await stored()).toBeGreaterThan(before)
+    expect(problems.errors).toEqual([])
+    await context.close()
+  })
+
+  it('shows the server outage as an error, not as an empty pool, and keeps the agent\'s own cards', async () => {
+    await stack.server.stop()
+    const { context, page, problems } = await open(stack.agentUrl)
+    const pool = page.locator('[data-test="pool-status-card"]')
+    await pool.locator('[role="alert"]').waitFor()
+    expect(await pool.locator('[role="alert"]').getAttribute('data-error-code')).toBe('HP_ERR_SERVER_UNREACHABLE')
+    expect(await pool.locator('[data-test="pool-empty"]').count()).toBe(0)
+    expect(await pool.locator('[data-test="installations"]').count()).toBe(0)
+    // What the agent knows by itself is still there.
+    expect(await page.locator('[data-test="consent-state"]').getAttribute('data-given')).toBe('true')
+    await page.locator('[data-test="outbox-card"]').waitFor()
+    // The failed proxy calls (502) are the only console errors.
+    expect(problems.errors.filter((e) => !/status of 502/.test(e))).toEqual([])
+    await context.close()
+  })
+})
+
+/** `n` records of the home with fresh timestamps, relayed to the agent like the logger's; the records queued. */
+async function relayFresh (home: string, n: number): Promise<number> {
+  const now = Math.floor(Date.now() / 1000)
+  const data = Array.from({ length: n }, (_, i) => ({ timestamp: now - 60 * (n - i), temp_outdoor: 4.5, temp_flow: 34.5, temp_return: 30.5 }))
+  const answer = await postJson<{ processed: number }>(`${stack.agentUrl}/api/v1/submit`, { installation_id: home, heatpump_model: 'AERO SLM', version: 'heatpool-ui-test', data })
+  return answer.processed
+}

@@ -55,7 +55,7 @@ export async function canvasDrawn (within: Locator): Promise<boolean> {
   })
 }
 
-/** Every visible text node's text (trimmed, non-empty), in document order. */
+/** Every visible text node's text (trimmed, non-empty, outside `<code>`), in document order. */
 export async function visibleTexts (page: Page): Promise<string[]> {
   return await page.evaluate(`(() => {
     const out = []
@@ -67,6 +67,7 @@ export async function visibleTexts (page: Page): Promise<string[]> {
       const style = getComputedStyle(el)
       if (style.display === 'none' || style.visibility === 'hidden' || el.closest('[hidden]') !== null) continue
       if (el.getClientRects().length === 0) continue
+      if (el.closest('code') !== null) continue // codes (HP_ERR_…, reason codes) read the same in every language
       out.push(text)
     }
     return out

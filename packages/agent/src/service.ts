@@ -89,7 +89,7 @@ export async function startAgent (config: AgentConfig, options: AgentServiceOpti
   const notifier = channelSetups(config).every((s) => s.state === 'off')
     ? undefined
     : new (await import('./notify/notifier.js')).Notifier(config, { state, tokens, updater, anomalies, uploader, outbox }, log.child({ part: 'notify' }), options.clock)
-  const app = buildAgentApp({ config, outbox, uploader, updater, client, state, tokens, metrics, afterRelay: collector.poke, anomalies, sources, log: options.httpLogs === false ? undefined : log.child({ part: 'http' }) })
+  const app = buildAgentApp({ config, outbox, uploader, updater, client, state, tokens, metrics, afterRelay: collector.poke, anomalies, sources, notifier, log: options.httpLogs === false ? undefined : log.child({ part: 'http' }) })
   if (options.webRoot !== null) serveWeb(app, options.webRoot ?? DEFAULT_WEB_ROOT, log.child({ part: 'web' }))
   const url = await app.listen(config.AGENT_PORT, config.AGENT_HOST)
   uploader.start()

@@ -1,12 +1,12 @@
 import type {
   InstallationList, InstallationSummary, ModelList, ModelListItem, QualityDay, QualityHour, QualityInstallation, QualityReason,
-  QualityReport, RevocationResult, TrainingRun, TrainingRuns,
+  QualityReport, ReinstatementResult, RevocationResult, TrainingRun, TrainingRuns,
 } from '@heatpool/protocol'
 import { ApiError, isObject, messageOf } from './api'
 
 export type {
   InstallationList, InstallationSummary, ModelList, ModelListItem, QualityDay, QualityHour, QualityInstallation, QualityReason,
-  RevocationResult, TrainingRun, TrainingRuns,
+  ReinstatementResult, RevocationResult, TrainingRun, TrainingRuns,
 }
 
 /** `GET /api/v2/admin/quality`: ingest by day (rejections by reason), the last 48 hours, reasons and installations. */
@@ -83,9 +83,20 @@ export function fetchModelFiles (token: string, signal?: AbortSignal): Promise<M
   return adminJson(token, '/api/v1/models', (b) => isObject(b) && isArrayOf(b, 'models'), { signal })
 }
 
-/** `POST /api/v2/admin/installations/:id/revoke`: the token stops working, the installation is unregistered; its data stays. */
+/**
+ * `POST /api/v2/admin/installations/:id/revoke`: final until reinstated. The token stops working
+ * and the id can no longer register or upload; its data stays. `revoked: false`: it already was.
+ */
 export function revokeInstallation (token: string, installationId: string): Promise<RevocationResult> {
   return adminJson(token, `/api/v2/admin/installations/${encodeURIComponent(installationId)}/revoke`, (b) => isObject(b) && typeof b.revoked === 'boolean', { method: 'POST' })
+}
+
+/**
+ * `POST /api/v2/admin/installations/:id/reinstate`: undoes a revocation. The installation stays
+ * without a token; the first registration of its id claims it. `reinstated: false`: it was not revoked.
+ */
+export function reinstateInstallation (token: string, installationId: string): Promise<ReinstatementResult> {
+  return adminJson(token, `/api/v2/admin/installations/${encodeURIComponent(installationId)}/reinstate`, (b) => isObject(b) && typeof b.reinstated === 'boolean', { method: 'POST' })
 }
 
 /** `DELETE /api/v2/admin/installations/:id`: erases the installation and all its data. */

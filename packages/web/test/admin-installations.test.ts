@@ -28,6 +28,14 @@ async function settle (w: ReturnType<typeof open>['wrapper']): Promise<void> {
 
 const requestsOf = (fetch: ReturnType<typeof stubFetch>) => fetch.mock.calls.map((c) => `${initOf(c)?.method ?? 'GET'} ${String(c[0])}`)
 
+/** Noon UTC: the same day in every time zone the tests may run in. */
+const REVOKED_AT = '2026-11-20T12:00:00.000Z'
+/** A as before, B revoked (an admin revoked it: no token, and its id may not register). */
+const withRevoked = () => installationList([
+  installationSummary({ revoked_at: null }),
+  installationSummary({ installation_id: INSTALLATION_B, registered: false, revoked_at: REVOKED_AT }),
+])
+
 describe('InstallationsCard', () => {
   afterEach(() => sessionStorage.clear())
 
@@ -58,12 +66,17 @@ describe('InstallationsCard', () => {
     expect(rows[0]!.find('[data-test="installation-quality"]').text()).toBe('98.9%')
     expect(rows[0]!.find('[data-test="installation-quality"]').attributes('title')).toContain('270 implausible')
     expect(rows[0]!.find('[data-test="installation-gaps"]').text()).toBe('2')
-    // B sent nothing in the window: no data, not 0 %; unknown model; no token, so nothing to revoke
+    expect(rows[0]!.find('[data-test="revoke"]').text()).toBe('Revoke')
+    // B sent nothing in the window: no data, not 0 %; unknown model; no token, yet its id can be
+    // revoked (it then may not register or upload); not revoked, so nothing to reinstate
     expect(rows[1]!.find('[data-test="installation-quality"]').text()).toBe('–')
     expect(rows[1]!.find('[data-test="installation-quality"]').attributes('title')).toBe('No data in the last 30 days')
     expect(rows[1]!.findAll('td')[0]!.text()).toBe('unknown')
-    expect(rows[1]!.find('[data-test="revoke"]').exists()).toBe(false)
+    expect(rows[1]!.findAll('td')[1]!.text()).toBe('none')
+    expect(rows[1]!.find('[data-test="revoke"]').exists()).toBe(true)
     expect(rows[1]!.find('[data-test="erase"]').exists()).toBe(true)
+    expect(w.find('[data-test="installation-revoked"]').exists()).toBe(false)
+    expect(w.find('[data-test="reinstate"]').exists()).toBe(false)
     expect(w.find('[data-test="page-info"]').text()).toBe('1–2 of 2')
   })
 
@@ -133,7 +146,33 @@ describe('InstallationsCard', () => {
     expect(w.find('[data-test="page-next"]').attributes('disabled')).toBeDefined()
   })
 
-  it('revokes a token only after the dialog is confirmed, then says what happened', async () => {
+  it('marks a revoked installation with the day and offers Reinstate instead of Revoke', async () => {
+    stubFetch({ [LIST]: { status: 200, body: withRevoked() } })
+    const { wrapper: w } = open()
+    await settle(w)
+    const [a, b] = w.findAll('[data-test="installation-row"]')
+    expect(a!.find('[data-test="installation-revoked"]').exists()).toBe(false)
+    expect(a!.findAll('td')[1]!.text()).toBe('own token')
+    expect(a!.find('[data-test="reinstate"]').exists()).toBe(false)
+    const badge = b!.find('[data-test="installation-revoked"]')
+    expect(badge.text()).toBe('revoked Nov 20, 2026')
+    expect(badge.attributes('title')).toMatch(/^11\/20\/26, /) // the time too, in the title
+    expect(b!.findAll('td')[1]!.text()).toBe('revoked Nov 20, 2026') // instead of "none"
+    expect(b!.find('[data-test="revoke"]').exists()).toBe(false)
+    expect(b!.find('[data-test="reinstate"]').text()).toBe('Reinstate')
+    expect(b!.find('[data-test="erase"]').exists()).toBe(true)
+  })
+
+  it('says "revoked" and "Reinstate" in German', async () => {
+    stubFetch({ [LIST]: { status: 200, body: withRevoked() } })
+    const { wrapper: w } = open({ locale: 'de' })
+    await settle(w)
+    expect(w.find('[data-test="installation-revoked"]').text()).toBe('gesperrt am 20.11.2026')
+    expect(w.find('[data-test="reinstate"]').text()).toBe('Entsperren')
+    expect(w.find('[data-test="revoke"]').text()).toBe('Sperren')
+  })
+
+  it('revokes an installation only after the dialog says it is final, then says what happened', async () => {
     const fetch = stubFetch({
       [`/api/v2/admin/installations/${INSTALLATION_A}/revoke`]: { status: 200, body: { installation_id: INSTALLATION_A, revoked: true } },
       [LIST]: { status: 200, body: installationList() },
@@ -146,9 +185,14 @@ describe('InstallationsCard', () => {
     await w.find('[data-test="revoke"]').trigger('click')
     await flushPromises()
     expect(dialog.element.open).toBe(true)
-    expect(dialog.find('h2').text()).toBe(`Revoke the token of installation ${hashOf(INSTALLATION_A)}?`)
-    expect(dialog.find('[data-test="confirm-text"]').text()).toContain('stops working at once')
-    expect(dialog.find('[data-test="confirm-text"]').text()).toContain('data and contribution days are kept')
+    expect(dialog.find('h2').text()).toBe(`Revoke installation ${hashOf(INSTALLATION_A)}?`)
+    const text = dialog.find('[data-test="confirm-text"]').text()
+    expect(text).toContain('Revocation is final')
+    expect(text).toContain('stops working at once')
+    expect(text).toContain('can no longer register or upload')
+    expect(text).toContain('data and contribution days are kept')
+    expect(text).toContain('The owner must register a new installation id, unless an admin reinstates this one')
+    expect(dialog.find('[data-test="confirm-action"]').text()).toBe('Revoke')
     await dialog.find('[data-test="cancel-action"]').trigger('click')
     await flushPromises()
     expect(dialog.element.open).toBe(false)
@@ -161,9 +205,76 @@ describe('InstallationsCard', () => {
     expect(requestsOf(fetch).filter((r) => !r.startsWith('GET'))).toEqual([`POST /api/v2/admin/installations/${INSTALLATION_A}/revoke`])
     expect(authorizationOf(fetch.mock.calls.find((c) => initOf(c)?.method === 'POST'))).toBe(`Bearer ${ADMIN_TOKEN}`)
     expect(dialog.element.open).toBe(false)
-    expect(w.find('[data-test="action-result"]').text()).toBe(`The token of installation ${hashOf(INSTALLATION_A)} was revoked.`)
+    expect(w.find('[data-test="action-result"]').text()).toBe(`Installation ${hashOf(INSTALLATION_A)} was revoked.`)
     expect(requestsOf(fetch).filter((r) => r.startsWith(`GET ${LIST}`))).toHaveLength(2) // reloaded
     expect(w.emitted('changed')).toBeUndefined() // revocation keeps the data: quality unchanged
+  })
+
+  it('says an installation was already revoked when the server changed nothing', async () => {
+    const fetch = stubFetch({
+      [`/api/v2/admin/installations/${INSTALLATION_A}/revoke`]: { status: 200, body: { installation_id: INSTALLATION_A, revoked: false } },
+      [LIST]: { status: 200, body: installationList() },
+    })
+    const { wrapper: w } = open()
+    await settle(w)
+    // another admin revoked it after this list loaded
+    await w.find('[data-test="revoke"]').trigger('click')
+    await flushPromises()
+    await w.find('[data-test="confirm-action"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-test="action-result"]').text()).toBe(`Installation ${hashOf(INSTALLATION_A)} was already revoked; nothing changed.`)
+    expect(w.find('[data-test="action-result"]').text()).not.toContain('token')
+    expect(requestsOf(fetch).filter((r) => r.startsWith(`GET ${LIST}`))).toHaveLength(2) // reloaded: the badge shows up
+  })
+
+  it('reinstates a revoked installation only after the dialog explains who claims it, then reloads', async () => {
+    const fetch = stubFetch({
+      [`/api/v2/admin/installations/${INSTALLATION_B}/reinstate`]: { status: 200, body: { installation_id: INSTALLATION_B, reinstated: true } },
+      [LIST]: { status: 200, body: withRevoked() },
+    })
+    const { wrapper: w } = open()
+    await settle(w)
+    const dialog = w.find<HTMLDialogElement>('[data-test="confirm-dialog"]')
+
+    await w.find('[data-test="reinstate"]').trigger('click')
+    await flushPromises()
+    expect(dialog.element.open).toBe(true)
+    expect(dialog.find('h2').text()).toBe(`Reinstate installation ${hashOf(INSTALLATION_B)}?`)
+    const text = dialog.find('[data-test="confirm-text"]').text()
+    expect(text).toContain('the first registration of the id then claims the installation and its history')
+    expect(text).toContain('old token stays refused')
+    expect(dialog.find('[data-test="confirm-action"]').text()).toBe('Reinstate')
+    await dialog.find('[data-test="cancel-action"]').trigger('click')
+    await flushPromises()
+    expect(dialog.element.open).toBe(false)
+    expect(requestsOf(fetch).filter((r) => !r.startsWith('GET'))).toEqual([])
+    expect(w.find('[data-test="action-result"]').exists()).toBe(false)
+
+    await w.find('[data-test="reinstate"]').trigger('click')
+    await flushPromises()
+    await dialog.find('[data-test="confirm-action"]').trigger('click')
+    await flushPromises()
+    expect(requestsOf(fetch).filter((r) => !r.startsWith('GET'))).toEqual([`POST /api/v2/admin/installations/${INSTALLATION_B}/reinstate`])
+    expect(authorizationOf(fetch.mock.calls.find((c) => initOf(c)?.method === 'POST'))).toBe(`Bearer ${ADMIN_TOKEN}`)
+    expect(dialog.element.open).toBe(false)
+    expect(w.find('[data-test="action-result"]').text()).toBe(`Installation ${hashOf(INSTALLATION_B)} was reinstated: the next registration of its id claims it.`)
+    expect(requestsOf(fetch).filter((r) => r.startsWith(`GET ${LIST}`))).toHaveLength(2) // reloaded
+    expect(w.emitted('changed')).toBeUndefined() // the data did not change
+  })
+
+  it('says an installation was not revoked when a reinstatement changed nothing', async () => {
+    stubFetch({
+      [`/api/v2/admin/installations/${INSTALLATION_B}/reinstate`]: { status: 200, body: { installation_id: INSTALLATION_B, reinstated: false } },
+      [LIST]: { status: 200, body: withRevoked() },
+    })
+    const { wrapper: w } = open({ locale: 'de' })
+    await settle(w)
+    await w.find('[data-test="reinstate"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-test="confirm-dialog"] h2').text()).toBe(`Installation ${hashOf(INSTALLATION_B)} entsperren?`)
+    await w.find('[data-test="confirm-action"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-test="action-result"]').text()).toBe(`Installation ${hashOf(INSTALLATION_B)} war nicht gesperrt; nichts geändert.`)
   })
 
   it('erases an installation only after the dialog is confirmed and asks the dashboard to refresh quality', async () => {

@@ -4,6 +4,7 @@ import { consentText } from '../consent-text.js'
 import type { AgentMetrics } from '../metrics.js'
 import type { AnomalyDetector } from '../model/anomalies.js'
 import type { ModelUpdater } from '../model/updater.js'
+import type { Notifier } from '../notify/notifier.js'
 import type { Outbox } from '../outbox/outbox.js'
 import { readRelayPayload } from '../relay/payload.js'
 import type { ServerAnswer, ServerClient } from '../server-client.js'
@@ -11,6 +12,7 @@ import type { Sources } from '../sources/start.js'
 import type { StateStore, TokenStore } from '../state.js'
 import type { Uploader } from '../upload/uploader.js'
 import { createRouter, HttpError, readJson, Reply, type Router } from './http.js'
+import { notificationsStatus } from './notifications.js'
 
 export interface AgentAppDeps {
   readonly config: AgentConfig
@@ -29,6 +31,8 @@ export interface AgentAppDeps {
   readonly log?: Logger
   /** The agent's own sources (Modbus, MQTT), shown under `sources` in the status. */
   readonly sources?: Pick<Sources, 'status'>
+  /** Notifications to the owner, shown under `notifications` in the status; none configured when undefined. */
+  readonly notifier?: Pick<Notifier, 'status'>
 }
 
 /** As the server's default BODY_LIMIT_MB would allow many times over: a logger's flush is ~3 MB at most. */
@@ -53,7 +57,9 @@ function forwarded (url: URL, names: readonly string[]): URLSearchParams {
  * The agent's local HTTP API: the relay (`POST /api/v1/submit`, what the server accepts, answered
  * once the records are committed to the outbox), the status a logger's UI or the agent's page
  * shows, upload and model actions, and proxies to the server's community figures that report an
- * unreachable server as an error — never as an empty pool (upstream bug C11).
+ * unreachable server as an error — never as an empty pool (upstream bug C11). Every POST but the
+ * relay refuses browsers on other sites (http.ts, `crossSiteReason`): the owner's browser can
+ * reach the agent, so any page it opens could otherwise flush, release or change consent.
  */
 export function buildAgentApp (deps: AgentAppDeps): Router {
   const { config, outbox, uploader, updater, client, state, tokens, metrics } = deps
@@ -79,6 +85,7 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
 
   app.route('GET', '/health', async () => ({ status: 'ok' }))
 
+  // Open to every origin, like the server's submit it stands in for: loggers post from anywhere.
   app.route('POST', '/api/v1/submit', async (request) => {
     const payload = readRelayPayload(await readJson(request, BODY_LIMIT))
     if ('code' in payload) return error(payload.status, payload.code, payload.detail)
@@ -100,7 +107,7 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
       })
     }
     return { status: 'success', processed: records.length, queued: true, dropped_oldest: dropped }
-  })
+  }, { crossSite: true })
 
   app.route('GET', '/api/status', async () => {
     await deps.anomalies?.ready
@@ -120,6 +127,7 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
       model: updater.status,
       anomalies: deps.anomalies?.status ?? null,
       sources: deps.sources?.status() ?? null,
+      notifications: notificationsStatus(config, deps.notifier?.status),
     }
   })
 

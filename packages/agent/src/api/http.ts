@@ -95,29 +95,67 @@ function send (response: ServerResponse, status: number, body: unknown, type?: s
   response.end(data)
 }
 
+/**
+ * Why a browser request comes from another site, or undefined when it does not: an `Origin`
+ * other than the agent's own (the scheme, host and port the request was sent to, read from
+ * `Host`), or `Sec-Fetch-Site: cross-site`. A page the owner visits can send a "simple" POST (a
+ * form, or fetch without custom headers) to the agent without any CORS preflight; the browser
+ * marks it with these headers. Programs (the CLI, curl, loggers) send neither and pass.
+ */
+export function crossSiteReason (request: IncomingMessage): string | undefined {
+  if (request.headers['sec-fetch-site'] === 'cross-site') return 'Sec-Fetch-Site: cross-site'
+  const origin = request.headers.origin
+  if (origin === undefined) return undefined
+  let own: string | undefined
+  let from: URL | undefined
+  try {
+    from = new URL(origin)
+    // The Host the browser sent, read under the origin's scheme: default ports and case compare equal.
+    own = request.headers.host === undefined ? undefined : new URL(`${from.protocol}//${request.headers.host}`).host
+  } catch {
+    from = undefined
+  }
+  if (from === undefined || (from.protocol !== 'http:' && from.protocol !== 'https:')) return `Origin ${JSON.stringify(origin)}`
+  if (own === undefined) return `Origin ${origin} without a Host`
+  return from.host === own ? undefined : `Origin ${origin}`
+}
+
+export interface RouteOptions {
+  /** true: browsers from other sites may call it too (the relay: loggers post from anywhere); POST routes refuse them otherwise. */
+  readonly crossSite?: boolean
+}
+
 export interface Router {
   readonly server: Server
-  route (method: 'GET' | 'POST', path: string, handler: Handler): void
+  /** Every POST route refuses cross-site browser requests (403 `HP_ERR_CROSS_SITE`) unless `options.crossSite`. */
+  route (method: 'GET' | 'POST', path: string, handler: Handler, options?: RouteOptions): void
   listen (port: number, host: string): Promise<string>
   close (): Promise<void>
 }
 
 export function createRouter (log: Logger | undefined): Router {
-  const routes = new Map<string, Handler>()
+  const routes = new Map<string, { handler: Handler, crossSite: boolean }>()
   const server = createServer((request, response) => {
     const started = performance.now()
     const url = new URL(request.url ?? '/', 'http://agent')
-    const handler = routes.get(`${request.method} ${url.pathname}`)
+    const route = routes.get(`${request.method} ${url.pathname}`)
     const done = (status: number, body: unknown, type?: string, headers?: Readonly<Record<string, string>>) => {
       send(response, status, body, type, headers)
       log?.info({ method: request.method, url: url.pathname, status, ms: Math.round(performance.now() - started) }, 'request completed')
     }
-    if (handler === undefined) {
+    if (route === undefined) {
       request.resume()
       done(404, { code: 'HP_ERR_NOT_FOUND', detail: `no route ${request.method} ${url.pathname}` })
       return
     }
-    handler(request, url).then((answer) => {
+    // Refused before the handler runs: nothing read, nothing changed.
+    const foreign = route.crossSite || request.method === 'GET' ? undefined : crossSiteReason(request)
+    if (foreign !== undefined) {
+      request.resume()
+      done(403, { code: 'HP_ERR_CROSS_SITE', detail: `cannot accept ${request.method} ${url.pathname} from another site (${foreign}): the agent takes changes only from its own page or from programs such as heatpool-agent and curl` })
+      return
+    }
+    route.handler(request, url).then((answer) => {
       const a = answer instanceof Reply ? answer : new Reply(200, answer)
       done(a.status, a.body, a.type, a.headers)
     }, (err: unknown) => {
@@ -132,8 +170,8 @@ export function createRouter (log: Logger | undefined): Router {
   })
   return {
     server,
-    route (method, path, handler) {
-      routes.set(`${method} ${path}`, handler)
+    route (method, path, handler, options) {
+      routes.set(`${method} ${path}`, { handler, crossSite: options?.crossSite === true })
     },
     listen (port, host) {
       return new Promise((resolve, reject) => {

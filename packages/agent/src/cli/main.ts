@@ -10,7 +10,8 @@ const USAGE = `Usage: heatpool-agent <command>
 Commands:
   run              start the agent (relay, outbox, uploader, model updater, local API,
                    and the Modbus/MQTT sources AGENT_MODBUS_* / AGENT_MQTT_* configure)
-  status           show consent, registration, outbox, uploads, quarantine, model and sources
+  status           show consent, registration, outbox, uploads, quarantine, model, sources
+                   and notifications (each channel, what waits, its last error) as JSON
   flush            upload everything now
   check-model      check for (and fetch) a community model now
   register         register this agent's installation with the server (needs consent)

@@ -38,9 +38,39 @@ export function enabledChannelNames (config: AgentConfig): ChannelName[] {
   return channelSetups(config).filter((s) => s.state === 'on').map((s) => s.name)
 }
 
-/** Every secret value among the notification settings (to take out of anything logged). */
+/** `text` URL-decoded, or as it is when it is no valid encoding. */
+function decoded (text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
+/**
+ * Every secret value among the notification settings (to take out of anything logged or shown)
+ * and, for those that are URLs, their parts that a service could echo on their own in an error (a
+ * webhook receiver's "Cannot POST /hooks/<token>"): the path, the path and query, long path
+ * segments, query values, the login. Longest first, so that a part inside another secret does not
+ * leave the rest of it readable.
+ */
 export function notifySecrets (config: AgentConfig): string[] {
   const keys = new Set(CHANNEL_NAMES.flatMap((name) => CHANNEL_KEYS[name].secrets))
   const smtp = config.AGENT_NOTIFY_SMTP_URL.trim() === '' ? undefined : smtpSettings(config.AGENT_NOTIFY_SMTP_URL)
-  return [...[...keys].map((key) => String(config[key]).trim()), smtp?.pass ?? '', smtp?.user ?? ''].filter((s) => s !== '')
+  const out = new Set<string>()
+  for (const secret of [...[...keys].map((key) => String(config[key]).trim()), smtp?.pass ?? '', smtp?.user ?? '']) {
+    if (secret === '') continue
+    out.add(secret)
+    let url: URL
+    try {
+      url = new URL(secret)
+    } catch {
+      continue
+    }
+    if (url.pathname !== '/') out.add(url.pathname + url.search).add(url.pathname)
+    for (const segment of url.pathname.split('/')) if (segment.length >= 8) out.add(segment).add(decoded(segment))
+    for (const value of url.searchParams.values()) if (value !== '') out.add(value)
+    for (const part of [url.username, url.password]) if (part !== '') out.add(part).add(decoded(part))
+  }
+  return [...out].sort((a, b) => b.length - a.length)
 }

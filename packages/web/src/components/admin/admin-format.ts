@@ -14,6 +14,7 @@ export function useAdminFormat () {
   const dayFormat = computed(() => new Intl.DateTimeFormat(locale.value, { day: 'numeric', month: 'short', timeZone: 'UTC' }))
   const fullDayFormat = computed(() => new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeZone: 'UTC' }))
   const hourFormat = computed(() => new Intl.DateTimeFormat(locale.value, { weekday: 'short', hour: '2-digit', minute: '2-digit' }))
+  const localDayFormat = computed(() => new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium' }))
   const shortDateTimeFormat = computed(() => new Intl.DateTimeFormat(locale.value, { dateStyle: 'short', timeStyle: 'short' }))
   const percentFormat = computed(() => new Intl.NumberFormat(locale.value, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }))
   const oneDecimal = computed(() => new Intl.NumberFormat(locale.value, { maximumFractionDigits: 1 }))
@@ -25,6 +26,8 @@ export function useAdminFormat () {
     fullDay: (isoDay: string): string => fullDayFormat.value.format(new Date(`${isoDay}T00:00:00Z`)),
     /** An ISO date-time as a local weekday and hour, for the last 48 h. */
     hour: (iso: string): string => hourFormat.value.format(new Date(iso)),
+    /** An ISO date-time as its local day with the year, for a badge (the title can carry the time). */
+    isoDate: (iso: string): string => localDayFormat.value.format(new Date(iso)),
     /** An ISO date-time as a local date and time, short enough for a table cell. */
     isoDateTime: (iso: string): string => shortDateTimeFormat.value.format(new Date(iso)),
     /** A ratio 0…1 as a percentage with one decimal. */
