@@ -27,14 +27,19 @@ afterAll(async () => {
   cleanupAll()
 })
 
-async function open (url: string, locale: 'en' | 'de' = 'en'): Promise<{ context: BrowserContext, page: Page, problems: PageProblems }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
+
+async function open (url: string, locale: 'en' | 'de' = 'en', device: { viewport: { width: number, height: number } } = { viewport: { width: 1280, height: 900 } }): Promise<{ context: BrowserContext, page: Page, problems: PageProblems }> {
+  const context = await browser.newContext(device)
   await startInLocale(context, locale)
   const page = await context.newPage()
   const problems = watchProblems(page)
   await page.goto(url)
   return { context, page, problems }
 }
+
+/** How far the page is wider than the viewport, in CSS pixels (0: no sideways scrolling). */
+const overflowX = (page: Page) => page.evaluate('document.documentElement.scrollWidth - window.innerWidth') as Promise<number>
 
 /** Switches to German and returns the visible texts that did not change. */
 async function untranslated (page: Page, settle: () => Promise<void>): Promise<string[]> {
@@ -76,6 +81,15 @@ describe.skipIf(NO_CHROMIUM)('the community page (server /)', () => {
     expect(await untranslated(page, () => settle(page))).toEqual([])
     expect(await page.locator('h1').textContent()).toBe('heatpool Community')
     expect(await page.locator('html').getAttribute('lang')).toBe('de')
+    expect(problems.errors).toEqual([])
+    await context.close()
+  })
+
+  it('fits a phone\'s width in German, charts drawn', async () => {
+    const { context, page, problems } = await open(stack.serverUrl, 'de', PHONE)
+    await settle(page)
+    expect(await overflowX(page)).toBe(0)
+    expect(await canvasDrawn(page.locator('[data-test="comparison-card"]').first())).toBe(true)
     expect(problems.errors).toEqual([])
     await context.close()
   })
@@ -123,6 +137,15 @@ describe.skipIf(NO_CHROMIUM)('the admin dashboard (server /admin/)', () => {
     await context.close()
   })
 
+  it('fits a phone\'s width in German', async () => {
+    const { context, page, problems } = await open(`${stack.serverUrl}/admin/`, 'de', PHONE)
+    await signIn(page)
+    expect(await overflowX(page)).toBe(0)
+    expect(await canvasDrawn(page.locator('[data-test="quality-chart"]'))).toBe(true)
+    expect(problems.errors).toEqual([])
+    await context.close()
+  })
+
   it('trains the community models on request and lists the run', async () => {
     const { context, page, problems } = await open(`${stack.serverUrl}/admin/`)
     await signIn(page)
@@ -149,8 +172,8 @@ describe.skipIf(NO_CHROMIUM)('my installation (the agent\'s /)', () => {
     expect(await page.locator('[data-test="registration"]').getAttribute('data-registered')).toBe('true')
     // Back-dated history earns no contribution days (only the last days, within the grace period):
     // the page shows the server's count, and marks those days in the calendar.
-    const home = (await getJson<{ primary_installation_id: string }>(`${stack.agentUrl}/api/status`)).primary_installation_id
-    const days = (await getJson<{ contribution_days: number }>(`${stack.serverUrl}/api/v2/admin/installations/${home}`, { authorization: `Bearer ${stack.adminToken}` })).contribution_days
+    expect((await getJson<{ primary_installation_id: string }>(`${stack.agentUrl}/api/status`)).primary_installation_id).toBe(stack.home)
+    const days = (await getJson<{ contribution_days: number }>(`${stack.serverUrl}/api/v2/admin/installations/${stack.home}`, { authorization: `Bearer ${stack.adminToken}` })).contribution_days
     expect(days).toBeGreaterThan(0)
     expect(await page.locator('[data-test="contribution-progress"]').textContent()).toBe(`Day ${days} of 30`)
     expect(await page.locator('[data-test="calendar-day"][data-state="counted"]').count()).toBe(days)
@@ -169,10 +192,19 @@ describe.skipIf(NO_CHROMIUM)('my installation (the agent\'s /)', () => {
     await context.close()
   })
 
+  it('fits a phone\'s width in German', async () => {
+    const { context, page, problems } = await open(stack.agentUrl, 'de', PHONE)
+    await settle(page)
+    expect(await overflowX(page)).toBe(0)
+    expect(await canvasDrawn(page.locator('[data-test="my-comparison-card"]'))).toBe(true)
+    expect(problems.errors).toEqual([])
+    await context.close()
+  })
+
   it('stops uploading when consent is switched off, and resumes when it is switched on', async () => {
     const { context, page, problems } = await open(stack.agentUrl)
     await settle(page)
-    const home = (await getJson<{ primary_installation_id: string }>(`${stack.agentUrl}/api/status`)).primary_installation_id
+    const home = stack.home
     const stored = async () => (await getJson<{ samples_total: number }>(`${stack.serverUrl}/api/v2/admin/installations/${home}`, { authorization: `Bearer ${stack.adminToken}` })).samples_total
     const before = await stored()
 
@@ -180,7 +212,8 @@ describe.skipIf(NO_CHROMIUM)('my installation (the agent\'s /)', () => {
     await page.locator('[data-test="consent-state"][data-given="false"]').waitFor()
     await page.locator('[data-test="uploads-paused"]').waitFor()
     // The logger goes on sending; the agent keeps the records and sends nothing, even when asked to.
-    const records = await relayFresh(home, 5)
+    const now = Math.floor(Date.now() / 1000)
+    const records = await stack.relayRecords([300, 240, 180, 120, 60].map((ago) => ({ timestamp: now - ago, values: { temp_outside: 4.5, temp_heat_pump_flow: 34.5, temp_heat_pump_return: 30.5 } })))
     await postJson(`${stack.agentUrl}/api/flush`)
     await sleep(500)
     expect((await agentStatus(stack.agentUrl)).outbox.records).toBe(records)
@@ -210,11 +243,3 @@ describe.skipIf(NO_CHROMIUM)('my installation (the agent\'s /)', () => {
     await context.close()
   })
 })
-
-/** `n` records of the home with fresh timestamps, relayed to the agent like the logger's; the records queued. */
-async function relayFresh (home: string, n: number): Promise<number> {
-  const now = Math.floor(Date.now() / 1000)
-  const data = Array.from({ length: n }, (_, i) => ({ timestamp: now - 60 * (n - i), temp_outdoor: 4.5, temp_flow: 34.5, temp_return: 30.5 }))
-  const answer = await postJson<{ processed: number }>(`${stack.agentUrl}/api/v1/submit`, { installation_id: home, heatpump_model: 'AERO SLM', version: 'heatpool-ui-test', data })
-  return answer.processed
-}

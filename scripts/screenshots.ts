@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { cleanupAll, REPO } from '../e2e/processes.js'
+import { cleanupAll, httpRequest, REPO } from '../e2e/processes.js'
 import { launchChromium, settled, startInLocale } from '../e2e/ui/browser.js'
 import { startUiStack, type UiStack } from '../e2e/ui/stack.js'
 
@@ -44,6 +44,9 @@ async function main (): Promise<void> {
   try {
     const [stack, chromium] = await Promise.all([startUiStack({ log: say }), launchChromium()])
     browser = chromium
+    // Train once, so the admin dashboard lists training runs and model versions.
+    const trained = await httpRequest('POST', `${stack.serverUrl}/api/v2/admin/training`, undefined, { authorization: `Bearer ${stack.adminToken}` }, 300_000)
+    if (trained.status !== 200) throw new Error(`cannot train the community models: ${trained.status ?? trained.error} ${trained.body.slice(0, 300)}`)
     for (const shot of SHOTS) {
       for (const locale of LOCALES) {
         for (const [device, options] of Object.entries(DEVICES)) {

@@ -3,8 +3,9 @@
 // logger goes through the agent (the home "My installation" shows). Enough installations that the
 // community figures publish their outer quantiles at the lowest K the server allows.
 import { runSimulation, type RunOptions } from '../../packages/sim/src/run.js'
+import { buildFleet } from '../../packages/sim/src/fleet.js'
 import { MODELS } from '../../packages/sim/src/models.js'
-import { ADMIN_TOKEN, agentStatus, flushUntilEmpty, freePort, postJson, startAgent, startServer, tempDir, type NodeProcess } from '../processes.js'
+import { ADMIN_TOKEN, flushUntilEmpty, freePort, postJson, startAgent, startServer, tempDir, type NodeProcess } from '../processes.js'
 
 export interface UiStackOptions {
   /** Days of history (default 20: "day 20 of 30" on the agent's page). */
@@ -20,11 +21,17 @@ export interface UiStack {
   readonly serverUrl: string
   readonly agentUrl: string
   readonly adminToken: string
-  /** Posts `days` more of the agent home's logger records to the agent (its relay). */
-  relay (days: number, seed?: number): Promise<number>
+  /** The home's installation id (the agent's primary installation). */
+  readonly home: string
+  /**
+   * Relays records of the home's heat pump to the agent as its logger would (v2, the iDM
+   * driver's raw names, e.g. `temp_outside`); answers how many the agent took.
+   */
+  relayRecords (records: readonly { readonly timestamp: number, readonly values: Record<string, number> }[]): Promise<number>
 }
 
 export const UI_MODELS = ['AERO SLM', 'S1255'] as const
+const HOME_SEED = 2
 
 const simulation = (target: string, over: Partial<RunOptions>): RunOptions => ({
   target,
@@ -44,17 +51,6 @@ const simulation = (target: string, over: Partial<RunOptions>): RunOptions => ({
   adminToken: ADMIN_TOKEN,
   ...over,
 })
-
-/**
- * Three records of the agent's home with an impossible outdoor temperature, relayed like the
- * logger's: the server keeps their other values and drops these (the admin dashboard's data quality).
- */
-async function plantRejections (agentUrl: string): Promise<void> {
-  const home = (await agentStatus(agentUrl) as unknown as { primary_installation_id: string }).primary_installation_id
-  const now = Math.floor(Date.now() / 1000)
-  const data = [600, 400, 200].map((ago) => ({ timestamp: now - ago, temp_outdoor: 150, temp_flow: 35.5 }))
-  await postJson(`${agentUrl}/api/v1/submit`, { installation_id: home, heatpump_model: 'AERO SLM', version: 'heatpool-ui-stack', data })
-}
 
 export async function startUiStack (o: UiStackOptions = {}): Promise<UiStack> {
   const days = o.days ?? 20
@@ -76,14 +72,22 @@ export async function startUiStack (o: UiStackOptions = {}): Promise<UiStack> {
   const models = MODELS.filter((m) => (UI_MODELS as readonly string[]).includes(m.name))
   log(`simulating ${perModel * models.length} installations × ${days} days into ${serverUrl}`)
   await runSimulation(simulation(serverUrl, { installations: perModel * models.length, days, seed: 1, models }))
-  const home = models.filter((m) => m.name === 'AERO SLM')
-  const relay = async (d: number, seed = 2) => {
-    const summary = await runSimulation(simulation(agentUrl, { days: d, seed, models: home }))
-    return summary.records
-  }
+  const homeModels = models.filter((m) => m.name === 'AERO SLM')
   log(`simulating the agent's home × ${days} days through ${agentUrl}`)
-  await relay(days)
-  await plantRejections(agentUrl)
+  await runSimulation(simulation(agentUrl, { days, seed: HOME_SEED, models: homeModels }))
+  // The same installation and heat pump as the simulation's (the seed decides them).
+  const [unit] = buildFleet({ seed: HOME_SEED, installations: 1, climate: 'continental', models: homeModels, startMs: 0, endMs: 1 })
+  if (unit === undefined) throw new Error('cannot build the home installation')
+  const relayRecords: UiStack['relayRecords'] = async (records) => {
+    const driver = unit.model.driver
+    const data = records.map((r) => ({ timestamp: r.timestamp, heatpumps: [{ id: unit.heatPumpId, manufacturer: driver.manufacturer, model: driver.model, values: r.values }] }))
+    const answer = await postJson<{ processed: number }>(`${agentUrl}/api/v1/submit`, { installation_id: unit.installationId, heatpump_model: unit.model.name, version: 'heatpool-ui-stack', data_version: '2.0', data })
+    return answer.processed
+  }
+  // Three records with an impossible outdoor temperature: the server keeps their other values and
+  // drops these (the admin dashboard's data quality has something to show).
+  const now = Math.floor(Date.now() / 1000)
+  await relayRecords([600, 400, 200].map((ago) => ({ timestamp: now - ago, values: { temp_outside: 150, temp_heat_pump_flow: 35.5 } })))
   await flushUntilEmpty(agentUrl)
-  return { server, agent, serverUrl, agentUrl, adminToken: ADMIN_TOKEN, relay }
+  return { server, agent, serverUrl, agentUrl, adminToken: ADMIN_TOKEN, home: unit.installationId, relayRecords }
 }

@@ -75,6 +75,20 @@ describe('PoolGrowthCard', () => {
     expect(w.find('[data-test="growth-window"]').text()).toBe('22.11.2026 bis 26.11.2026 (UTC-Tage)')
   })
 
+  it('starts the chart a week before the first contribution, not a year of zeros earlier', async () => {
+    const days = Array.from({ length: 30 }, (_, i) => {
+      const day = new Date(Date.UTC(2026, 9, 28 + i)).toISOString().slice(0, 10)
+      return i < 20 ? { day, active_installations: 0, total_installations: 0, data_points: 0 } : { day, active_installations: 6, total_installations: 6, data_points: 600 }
+    })
+    stubFetch({ [URL_PREFIX]: { status: 200, body: growth({ from: '2026-10-28', to: '2026-11-26', days }) } })
+    const w = mountCard()
+    await flushPromises()
+    const data = w.findComponent(Line).props('data') as { labels: string[], datasets: { data: (number | null)[] }[] }
+    expect(data.labels).toHaveLength(17)
+    expect(data.labels[0]).toBe('Nov 10')
+    expect(data.datasets[1]?.data).toEqual([0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6])
+  })
+
   it('shows the latest day withheld by k-anonymity as withheld', async () => {
     const body = growth()
     body.days[4] = { day: '2026-11-26', active_installations: null, total_installations: 3, data_points: null }
