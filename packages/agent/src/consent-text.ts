@@ -1,4 +1,5 @@
 // The subpath, not the package index: the index loads TypeBox (~20 MB of the agent's memory).
+import type { ConsentLanguage, ConsentText, ConsentTextBody } from '@heatpool/protocol'
 import { METRIC_NAMES, METRICS } from '@heatpool/protocol/catalog'
 
 /**
@@ -13,30 +14,6 @@ import { METRIC_NAMES, METRICS } from '@heatpool/protocol/catalog'
  */
 
 export const CONSENT_TEXT_VERSION = '2026-11'
-
-export type ConsentLanguage = 'en' | 'de'
-
-export interface ConsentItem {
-  readonly id: string
-  readonly text: string
-}
-
-export interface ConsentTextBody {
-  readonly title: string
-  /** Paragraphs of the consent text. */
-  readonly paragraphs: readonly string[]
-  /** What leaves the house, item by item. */
-  readonly shared: readonly ConsentItem[]
-  /** The measurements the server keeps (the metric catalog), with units. */
-  readonly metrics: readonly { readonly name: string, readonly unit: string, readonly description: string }[]
-  /** What is never sent or never kept. */
-  readonly not_shared: readonly ConsentItem[]
-}
-
-export interface ConsentText {
-  readonly version: string
-  readonly languages: Readonly<Record<ConsentLanguage, ConsentTextBody>>
-}
 
 const TEXT: Readonly<Record<ConsentLanguage, Omit<ConsentTextBody, 'metrics'>>> = {
   en: {

@@ -2,7 +2,7 @@ import type {
   InstallationList, InstallationSummary, ModelList, ModelListItem, QualityDay, QualityHour, QualityInstallation, QualityReason,
   QualityReport, ReinstatementResult, RevocationResult, TrainingRun, TrainingRuns,
 } from '@heatpool/protocol'
-import { ApiError, isObject, messageOf } from './api'
+import { ApiError, isObject, requestJson } from './api'
 
 export type {
   InstallationList, InstallationSummary, ModelList, ModelListItem, QualityDay, QualityHour, QualityInstallation, QualityReason,
@@ -22,32 +22,13 @@ export interface ErasureResult {
  * One admin request with the admin token as Bearer. Every failure is an ApiError: 401/403 say
  * the token is wrong (see isAuthError), an unreachable server is `network`, never an empty list.
  */
-async function adminJson<T> (
+function adminJson<T> (
   token: string,
   path: string,
   check: (body: unknown) => boolean,
   options: { method?: 'GET' | 'POST' | 'DELETE', signal?: AbortSignal | undefined } = {},
 ): Promise<T> {
-  let res: Response
-  try {
-    res = await fetch(path, {
-      method: options.method ?? 'GET',
-      headers: { accept: 'application/json', authorization: `Bearer ${token}` },
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    })
-  } catch (err) {
-    if (err instanceof DOMException && err.name === 'AbortError') throw err
-    throw new ApiError('network', path)
-  }
-  let body: unknown
-  try {
-    body = await res.json()
-  } catch {
-    body = undefined
-  }
-  if (!res.ok) throw new ApiError('http', path, res.status, messageOf(body))
-  if (!check(body)) throw new ApiError('invalid', path, res.status)
-  return body as T
+  return requestJson(path, check, { ...options, headers: { authorization: `Bearer ${token}` } })
 }
 
 /** The server refused the token: 401 (missing or wrong) or 403 (a token, but not the admin's). */

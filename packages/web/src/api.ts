@@ -16,18 +16,40 @@ export class ApiError extends Error {
     readonly kind: ApiErrorKind,
     readonly path: string,
     readonly status?: number,
-    /** The server's own explanation (`message` of its error body), when it gave one. */
+    /** The server's own explanation (`detail` or `message` of its error body), when it gave one. */
     readonly serverMessage?: string,
+    /** The stable `HP_ERR_*` code of the error body, when it gave one. */
+    readonly code?: string,
   ) {
     super(kind === 'http' ? `${path}: HTTP ${status}` : `${path}: ${kind}`)
   }
 }
 
-/** GETs `path` (same origin) as JSON; every failure becomes an ApiError, never a fake empty answer. */
-async function getJson<T> (path: string, check: (body: unknown) => boolean, signal?: AbortSignal): Promise<T> {
+export interface JsonRequest {
+  readonly method?: 'GET' | 'POST' | 'DELETE'
+  readonly headers?: Readonly<Record<string, string>>
+  /** Sent as JSON. */
+  readonly body?: unknown
+  readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * One request to `path` (same origin) answered with JSON that passes `check`. Every failure
+ * becomes an ApiError (with the body's explanation and `HP_ERR_*` code when it has them), never a
+ * fake empty answer; an abort stays an AbortError. The server's, the admin's and the agent's
+ * requests all go through here.
+ */
+export async function requestJson<T> (path: string, check: (body: unknown) => boolean, request: JsonRequest = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...request.headers }
+  if (request.body !== undefined) headers['content-type'] = 'application/json'
   let res: Response
   try {
-    res = await fetch(path, { headers: { accept: 'application/json' }, ...(signal === undefined ? {} : { signal }) })
+    res = await fetch(path, {
+      method: request.method ?? 'GET',
+      headers,
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    })
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err
     throw new ApiError('network', path)
@@ -38,10 +60,12 @@ async function getJson<T> (path: string, check: (body: unknown) => boolean, sign
   } catch {
     body = undefined
   }
-  if (!res.ok) throw new ApiError('http', path, res.status, messageOf(body))
+  if (!res.ok) throw new ApiError('http', path, res.status, messageOf(body), isObject(body) && typeof body.code === 'string' ? body.code : undefined)
   if (!check(body)) throw new ApiError('invalid', path, res.status)
   return body as T
 }
+
+const getJson = <T>(path: string, check: (body: unknown) => boolean, signal?: AbortSignal): Promise<T> => requestJson(path, check, { signal })
 
 /** The explanation in an error body: the server's `{ code, detail }`, or a `message` (proxies, upstream). */
 export function messageOf (body: unknown): string | undefined {

@@ -1,5 +1,5 @@
-import type { Comparison, InstallationMe, PoolStatus, Ranking } from '@heatpool/protocol'
-import { ApiError, type ApiErrorKind } from './api'
+import type { Comparison, ConsentTextAnswer as ConsentText, InstallationMe, PoolStatus, Ranking } from '@heatpool/protocol'
+import { ApiError, isObject, requestJson, type ApiErrorKind } from './api'
 
 export type { Comparison, InstallationMe, PoolStatus, Ranking }
 export type RankedHeatPump = Ranking['heat_pumps'][number]
@@ -116,69 +116,25 @@ export interface AgentStatus {
   readonly anomalies: AnomalyStatus | null
 }
 
-export interface ConsentItem {
-  readonly id: string
-  readonly text: string
-}
+export type { ConsentItem, ConsentTextBody } from '@heatpool/protocol'
+export type { ConsentText }
 
-export interface ConsentTextBody {
-  readonly title: string
-  readonly paragraphs: readonly string[]
-  readonly shared: readonly ConsentItem[]
-  readonly metrics: readonly { readonly name: string, readonly unit: string, readonly description: string }[]
-  readonly not_shared: readonly ConsentItem[]
-}
-
-/** `GET /api/consent-text`: the consent text in both languages (packages/agent/src/consent-text.ts). */
-export interface ConsentText {
-  readonly version: string
-  readonly accepted_version: string | null
-  readonly languages: { readonly en: ConsentTextBody, readonly de: ConsentTextBody }
-}
-
-/** An error of the agent's API, with its stable `HP_ERR_*` code when it gave one. */
+/** An ApiError made with the code first (as the agent answers `{ code, detail }`): for states the page sets itself, and tests. */
 export class AgentApiError extends ApiError {
-  constructor (kind: ApiErrorKind, path: string, status?: number, readonly code?: string, detail?: string) {
-    super(kind, path, status, detail)
+  constructor (kind: ApiErrorKind, path: string, status?: number, code?: string, detail?: string) {
+    super(kind, path, status, detail, code)
   }
 }
 
 /** The agent has no token yet, so the server cannot be asked about this installation. */
 export function isNotRegistered (error: ApiError): boolean {
-  return error instanceof AgentApiError && error.code === 'HP_ERR_NOT_REGISTERED'
+  return error.code === 'HP_ERR_NOT_REGISTERED'
 }
 
-function isObject (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
-/** A request to the agent (same origin) as JSON; every failure an AgentApiError, never a fake empty answer. */
-async function agentJson<T> (method: 'GET' | 'POST', path: string, check: (body: unknown) => boolean, signal?: AbortSignal, body?: unknown): Promise<T> {
-  let res: Response
-  try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      ...(signal === undefined ? {} : { signal }),
-    })
-  } catch (err) {
-    if (err instanceof DOMException && err.name === 'AbortError') throw err
-    throw new AgentApiError('network', path)
-  }
-  let parsed: unknown
-  try {
-    parsed = await res.json()
-  } catch {
-    parsed = undefined
-  }
-  if (!res.ok) {
-    const code = isObject(parsed) && typeof parsed.code === 'string' ? parsed.code : undefined
-    const detail = isObject(parsed) && typeof parsed.detail === 'string' ? parsed.detail : undefined
-    throw new AgentApiError('http', path, res.status, code, detail)
-  }
-  if (!check(parsed)) throw new AgentApiError('invalid', path, res.status)
-  return parsed as T
+/** A request to the agent's local API (same origin) as JSON. */
+function agentJson<T> (method: 'GET' | 'POST', path: string, check: (body: unknown) => boolean, signal?: AbortSignal, body?: unknown): Promise<T> {
+  return requestJson(path, check, { method, body, signal })
 }
 
 export function fetchAgentStatus (signal?: AbortSignal): Promise<AgentStatus> {
