@@ -151,7 +151,7 @@ async function main () {
     db.close()
   }
   const port = await freePort()
-  const server = await startChild({ name: 'heatpool server', args: [SERVER_JS], env: serverEnv({ port, dataDir, RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_IP_PER_MINUTE: '100000000' }), port, cwd: dataDir, healthyWithinS: 30 })
+  const server = await startChild({ name: 'heatpool server', args: [SERVER_JS], env: serverEnv({ port, dataDir, RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_IP_PER_MINUTE: '100000000', RATE_LIMIT_REGISTRATIONS_PER_HOUR: '100000000' }), port, cwd: dataDir, healthyWithinS: 30 })
   const anomalies = []
   const bigModels = seed.models.filter((x) => x.heatPumps >= K)
   const groupSize = new Map(seed.models.map((x) => [x.key, x.heatPumps]))

@@ -108,6 +108,7 @@ async function withHeatpool (opts, { replaySeconds, cpuProfDir }, fn) {
       AUTH_TOKEN: TOKEN,
       RATE_LIMIT_PER_MINUTE: '100000000',
       RATE_LIMIT_IP_PER_MINUTE: '100000000',
+      RATE_LIMIT_REGISTRATIONS_PER_HOUR: '100000000',
       SQLITE_SYNCHRONOUS: opts.synchronous,
       SAMPLE_STORE: 'victoriametrics',
       VM_URL: vm.url,

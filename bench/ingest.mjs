@@ -101,6 +101,7 @@ async function startHeatpool ({ synchronous, cpuProfDir }) {
     AUTH_TOKEN: TOKEN,
     RATE_LIMIT_PER_MINUTE: '100000000',
     RATE_LIMIT_IP_PER_MINUTE: '100000000',
+    RATE_LIMIT_REGISTRATIONS_PER_HOUR: '100000000',
     SQLITE_SYNCHRONOUS: synchronous,
   })
   const args = [...cpuProfFlags(cpuProfDir), SERVER_JS]

@@ -101,6 +101,7 @@ async function startHeatpool ({ dataDir, cached, cpuProfDir }) {
     AUTH_TOKEN: SHARED_TOKEN,
     RATE_LIMIT_PER_MINUTE: '100000000',
     RATE_LIMIT_IP_PER_MINUTE: '100000000',
+    RATE_LIMIT_REGISTRATIONS_PER_HOUR: '100000000',
     // Cached: the default PUBLIC_CACHE_SECONDS (10 s), not set here. MIN_INSTALLATIONS,
     // MIN_DATA_POINTS, ELIGIBILITY_* and K_ANONYMITY keep their defaults too.
     ...(cached ? {} : { PUBLIC_CACHE_SECONDS: '0' }),

@@ -2,7 +2,10 @@
 // and records each upload attempt (idempotency key, the records in the body, the server's
 // answer, whether that answer reached the agent), so a test can act at an exact point of an
 // upload: kill the agent while the server works on a batch, or after the server committed a
-// batch but before the agent heard of it; or answer in the server's place (429, 422).
+// batch but before the agent heard of it; or answer in the server's place (429, 422). Its
+// `network` mode makes it a bad network for every request (the fault-injection suite): 'drop'
+// cuts each connection as soon as its request has arrived, 'stall' holds it unanswered until
+// the agent gives up (its AGENT_REQUEST_TIMEOUT_MS) or the mode changes.
 import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -48,6 +51,9 @@ export interface ProxyHooks {
   onOtherAnswer?: (request: string, status: number | null) => 'deliver' | 'hold'
 }
 
+/** 'pass': forward; 'drop': reset each connection once its request arrived; 'stall': never answer. */
+export type NetworkMode = 'pass' | 'drop' | 'stall'
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade'])
 
 function endToEnd (headers: http.IncomingHttpHeaders): Record<string, string | string[]> {
@@ -72,7 +78,11 @@ export class UploadProxy {
   /** Requests other than submits (registration, model check), by `METHOD path` without query. */
   readonly others = new Map<string, number>()
   hooks: ProxyHooks = {}
+  /** Requests cut ('drop') or held ('stall') by the network mode. */
+  readonly network = { dropped: 0, stalled: 0 }
   readonly #server: http.Server
+  readonly #stalled = new Set<http.IncomingMessage>()
+  #mode: NetworkMode = 'pass'
   #port = 0
 
   constructor (private readonly targetPort: number) {
@@ -81,6 +91,19 @@ export class UploadProxy {
 
   get url (): string {
     return `http://${HOST}:${this.#port}`
+  }
+
+  get mode (): NetworkMode {
+    return this.#mode
+  }
+
+  /** Switches the network; leaving 'stall' cuts the held connections (the agent sees them fail). */
+  set mode (mode: NetworkMode) {
+    this.#mode = mode
+    if (mode !== 'stall') {
+      for (const req of this.#stalled) req.socket.destroy()
+      this.#stalled.clear()
+    }
   }
 
   async listen (): Promise<this> {
@@ -101,6 +124,17 @@ export class UploadProxy {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('error', () => { /* the agent died mid-request: nothing to forward */ })
     req.on('end', () => {
+      if (this.#mode === 'drop') {
+        this.network.dropped++
+        req.socket.destroy()
+        return
+      }
+      if (this.#mode === 'stall') {
+        this.network.stalled++
+        this.#stalled.add(req)
+        req.socket.once('close', () => this.#stalled.delete(req))
+        return
+      }
       const body = Buffer.concat(chunks)
       const path = req.url ?? '/'
       let attempt: SubmitAttempt | undefined

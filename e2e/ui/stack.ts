@@ -61,7 +61,7 @@ export async function startUiStack (o: UiStackOptions = {}): Promise<UiStack> {
   const server = await startServer({
     port: serverPort,
     dataDir: tempDir('heatpool-ui-server-'),
-    env: { K_ANONYMITY: '3', PUBLIC_CACHE_SECONDS: '0', RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '1000000', TRAINING_TIME: '' },
+    env: { K_ANONYMITY: '3', PUBLIC_CACHE_SECONDS: '0', RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '1000000', RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000', TRAINING_TIME: '' },
   })
   const agentPort = await freePort()
   const agentUrl = `http://127.0.0.1:${agentPort}`

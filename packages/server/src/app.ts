@@ -13,9 +13,11 @@ import authPlugin from './plugins/auth.js'
 import bodyPlugin from './plugins/body.js'
 import communityPlugin from './plugins/community.js'
 import corePlugin, { logSerializers } from './plugins/core.js'
-import errorsPlugin from './plugins/errors.js'
+import errorsPlugin, { frameworkErrors } from './plugins/errors.js'
+import finiteNumbersPlugin from './plugins/finite-numbers.js'
 import openapiPlugin from './plugins/openapi.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
+import securityHeadersPlugin from './plugins/security-headers.js'
 import webPlugin from './plugins/web.js'
 import adminRoutes from './routes/admin/installations.js'
 import adminBadgeRoutes from './routes/admin/badges.js'
@@ -70,9 +72,18 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       : { level: config.LOG_LEVEL, serializers: logSerializers, ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
     trustProxy: trustProxy(config.TRUST_PROXY),
     bodyLimit: 1024 * 1024,
+    // Fastify's default is no limit on a request's duration: a body trickled a byte at a time
+    // (slowloris) held its connection open for ever (found by the fuzz tests). Node checks the
+    // limit every `connectionsCheckingInterval`, so that is a fraction of it.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(60_000, config.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.REQUEST_TIMEOUT_MS / 4))),
+    },
     return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    frameworkErrors,
     // Unknown fields in a closed schema are an error, not silently dropped (OWASP API3).
     ajv: { customOptions: { allErrors: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -83,15 +94,18 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await syncContributionThreshold(store, config.CONTRIBUTION_MIN_SAMPLES)
 
   await app.register(corePlugin, { config, store, metrics: createMetrics(), clock })
+  await app.register(securityHeadersPlugin)
   await app.register(rateLimitPlugin, {
     perIpPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
     perInstallationPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    registrationsPerHour: config.RATE_LIMIT_REGISTRATIONS_PER_HOUR,
     maxKeys: config.RATE_LIMIT_MAX_KEYS,
     redisUrl: config.REDIS_URL,
   })
   await app.register(authPlugin, { config, store, announce: options.announce ?? ((m) => app.log.warn(m)) })
   await app.register(bodyPlugin)
   await app.register(errorsPlugin)
+  await app.register(finiteNumbersPlugin)
   if (config.DOCS_ENABLED) await app.register(openapiPlugin)
 
   await app.register(healthRoutes)

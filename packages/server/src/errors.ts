@@ -39,6 +39,7 @@ export const ERRORS = {
   HP_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests. Please try again later.' },
   HP_ERR_BAD_REQUEST: { status: 400, message: 'cannot process request: bad request' },
   HP_ERR_NOT_FOUND: { status: 404, message: 'cannot find route' },
+  HP_ERR_URI_TOO_LONG: { status: 414, message: 'cannot read URL: a path parameter is too long' },
   HP_ERR_NO_MODEL: { status: 404, message: 'No model available yet. The community model is still being trained.' },
   HP_ERR_INSTALLATION_NOT_FOUND: { status: 404, message: 'cannot find installation' },
   HP_ERR_SHUTTING_DOWN: { status: 503, message: 'cannot accept request: the server is shutting down' },

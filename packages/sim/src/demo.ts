@@ -71,6 +71,7 @@ async function main (): Promise<void> {
       SQLITE_SYNCHRONOUS: 'normal',
       RATE_LIMIT_PER_MINUTE: '100000',
       RATE_LIMIT_IP_PER_MINUTE: '1000000',
+      RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000',
     },
   })
   let stopping = false

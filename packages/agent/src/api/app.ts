@@ -11,7 +11,7 @@ import type { ServerAnswer, ServerClient } from '../server-client.js'
 import type { Sources } from '../sources/start.js'
 import type { StateStore, TokenStore } from '../state.js'
 import type { Uploader } from '../upload/uploader.js'
-import { createRouter, HttpError, readJson, Reply, type Router } from './http.js'
+import { createRouter, HttpError, readJson, Reply, withinStack, type Router } from './http.js'
 import { notificationsStatus } from './notifications.js'
 
 export interface AgentAppDeps {
@@ -54,6 +54,21 @@ function forwarded (url: URL, names: readonly string[]): URLSearchParams {
 }
 
 /**
+ * Appends to the outbox; a full disk is the logger's to know about (507 with a stable code, the
+ * records not taken), not an internal error: nothing was acknowledged and nothing is lost by
+ * refusing, and the owner can act on the message.
+ */
+function appendOrRefuse (outbox: Outbox, installationId: string, envelope: Parameters<Outbox['append']>[1], records: readonly string[]): number {
+  try {
+    return outbox.append(installationId, envelope, records)
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC') throw new HttpError(507, 'HP_ERR_OUTBOX_DISK_FULL', 'cannot queue the records: the disk under the agent\'s outbox (AGENT_DATA_DIR) is full; they were not taken')
+    throw err
+  }
+}
+
+/**
  * The agent's local HTTP API: the relay (`POST /api/v1/submit`, what the server accepts, answered
  * once the records are committed to the outbox), the status a logger's UI or the agent's page
  * shows, upload and model actions, and proxies to the server's community figures that report an
@@ -90,8 +105,8 @@ export function buildAgentApp (deps: AgentAppDeps): Router {
     const payload = readRelayPayload(await readJson(request, BODY_LIMIT))
     if ('code' in payload) return error(payload.status, payload.code, payload.detail)
     // The records as JSON text; the parsed body is garbage from here on.
-    const records = payload.data.map((r) => JSON.stringify(r) ?? 'null')
-    const dropped = outbox.append(payload.installationId, payload.envelope, records)
+    const records = withinStack(() => payload.data.map((r) => JSON.stringify(r) ?? 'null'))
+    const dropped = appendOrRefuse(outbox, payload.installationId, payload.envelope, records)
     metrics.relayed.inc(records.length)
     uploader.nudge()
     deps.afterRelay?.()

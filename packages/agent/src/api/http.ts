@@ -65,6 +65,20 @@ function poisoned (value: unknown): boolean {
   return Object.values(value).some(poisoned)
 }
 
+/**
+ * Runs a recursive walk over a parsed body. JSON.parse copes with any nesting, but a recursive
+ * walk (or JSON.stringify) of a value nested tens of thousands deep overflows the stack: that
+ * is the client's malformed body, a 400, not a 500 (found by the fuzz tests).
+ */
+export function withinStack<T> (walk: () => T): T {
+  try {
+    return walk()
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) throw new HttpError(400, 'HP_ERR_BAD_REQUEST', 'cannot read the JSON body: it is nested too deeply')
+    throw err
+  }
+}
+
 /** A JSON body: 415 unless it says it is JSON, 400 when empty, unreadable or poisoned. */
 export async function readJson (request: IncomingMessage, limit: number): Promise<unknown> {
   const type = request.headers['content-type'] ?? ''
@@ -79,7 +93,7 @@ export async function readJson (request: IncomingMessage, limit: number): Promis
     throw new HttpError(400, 'HP_ERR_BAD_REQUEST', `cannot read the JSON body: ${(err as Error).message}`)
   }
   // Only bodies that mention the keys can carry them: skip the walk for the rest.
-  if ((text.includes('__proto__') || text.includes('prototype')) && poisoned(value)) throw new HttpError(400, 'HP_ERR_BAD_REQUEST', 'cannot read the JSON body: it has a forbidden prototype property')
+  if ((text.includes('__proto__') || text.includes('prototype')) && withinStack(() => poisoned(value))) throw new HttpError(400, 'HP_ERR_BAD_REQUEST', 'cannot read the JSON body: it has a forbidden prototype property')
   text = undefined
   return value
 }
@@ -133,9 +147,28 @@ export interface Router {
   close (): Promise<void>
 }
 
-export function createRouter (log: Logger | undefined): Router {
+/**
+ * A request whose head and body have not fully arrived after this long is closed with 408.
+ * Node's own default is five minutes, checked every 30 s; a logger on the LAN posts a few MB in
+ * well under a second, so a request still arriving after 30 s is stalled or a slowloris holding
+ * a connection (and its body buffer) open.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000
+
+export interface RouterOptions {
+  /** The whole-request deadline (tests shorten it); `REQUEST_TIMEOUT_MS` by default. */
+  readonly requestTimeoutMs?: number
+}
+
+export function createRouter (log: Logger | undefined, options: RouterOptions = {}): Router {
   const routes = new Map<string, { handler: Handler, crossSite: boolean }>()
-  const server = createServer((request, response) => {
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
+  const server = createServer({
+    requestTimeout,
+    headersTimeout: Math.min(60_000, requestTimeout),
+    // Node enforces both deadlines on this tick: a fraction of the deadline, so it holds closely.
+    connectionsCheckingInterval: Math.min(5000, Math.max(50, Math.floor(requestTimeout / 4))),
+  }, (request, response) => {
     const started = performance.now()
     const url = new URL(request.url ?? '/', 'http://agent')
     const route = routes.get(`${request.method} ${url.pathname}`)

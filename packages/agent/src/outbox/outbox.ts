@@ -138,10 +138,32 @@ export class Outbox {
     this.#db.exec(SCHEMA)
     this.#maxBytes = options.maxBytes
     this.#clock = options.clock ?? Date.now
+    this.#records = 0
+    this.#bytes = 0
+    this.#readTotals()
+  }
+
+  /** The in-memory counts from what the database holds. */
+  #readTotals (): void {
     const totals = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM records').get() as { n: number, b: number }
     this.#records = totals.n
     this.#bytes = totals.b
     this.#countWaiting()
+  }
+
+  /**
+   * Runs `fn` in one transaction. The in-memory counts change as it goes; when the transaction
+   * fails — a full disk fails it at the commit, with WAL — its rows roll back, so the counts are
+   * read again from the database: counts left too high would let the byte cap drop records the
+   * outbox still has room for.
+   */
+  #atomically<T> (fn: () => T): T {
+    try {
+      return this.#db.transaction(fn)()
+    } catch (err) {
+      this.#readTotals()
+      throw err
+    }
   }
 
   #countWaiting (): void {
@@ -167,7 +189,7 @@ export class Outbox {
     const now = this.#clock()
     const insert = this.#db.prepare('INSERT INTO records (installation_id, envelope, record, bytes, received_at) VALUES (?, ?, ?, ?, ?)')
     let added = 0
-    const run = this.#db.transaction(() => {
+    return this.#atomically(() => {
       for (const r of records) {
         const bytes = Buffer.byteLength(r)
         insert.run(installationId, key, r, bytes, now)
@@ -178,7 +200,6 @@ export class Outbox {
       this.#addWaiting(installationId, records.length)
       return this.#enforceCap()
     })
-    return run()
   }
 
   /** Drops the oldest data until the outbox fits its cap: whole batches first, then loose records. */
@@ -309,7 +330,7 @@ export class Outbox {
   acknowledge (batchId: number): number {
     this.#db.pragma('synchronous = NORMAL')
     try {
-      return this.#db.transaction(() => this.#acknowledge(batchId))()
+      return this.#atomically(() => this.#acknowledge(batchId))
     } finally {
       this.#db.pragma('synchronous = FULL')
     }

@@ -154,8 +154,24 @@ export class Uploader {
       const interval = this.config.AGENT_UPLOAD_INTERVAL * 1000
       s = { nextScheduled: nextUploadAt(now, interval, uploadOffsetMs(installationId, interval)), retryAt: 0, notBefore: 0, attempts: 0 }
       this.#perInstallation.set(installationId, s)
+    } else {
+      this.#afterClockSetBack(installationId, s, now)
     }
     return s
+  }
+
+  /**
+   * A clock set back (a device that ran years ahead until NTP corrected it) leaves times no
+   * forward-running clock can produce: a slot more than one interval ahead, a wait longer than
+   * the longest backoff or Retry-After. They are made again from now; otherwise the
+   * installation would upload nothing until the wrong clock's time came round again, while its
+   * outbox filled up to the cap and dropped data.
+   */
+  #afterClockSetBack (installationId: string, s: InstallationState, now: number): void {
+    const interval = this.config.AGENT_UPLOAD_INTERVAL * 1000
+    if (s.nextScheduled > now + interval) s.nextScheduled = nextUploadAt(now, interval, uploadOffsetMs(installationId, interval))
+    if (s.retryAt > now + Math.max(this.config.AGENT_RETRY_MAX_MS, MAX_RETRY_AFTER_MS)) s.retryAt = now
+    if (s.notBefore > now + MAX_RETRY_AFTER_MS) s.notBefore = now
   }
 
   async #runPass (): Promise<void> {

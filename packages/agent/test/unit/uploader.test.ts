@@ -421,3 +421,24 @@ describe('uploader: manual flush after failures', () => {
     expect(r.outbox.stats().records).toBe(0)
   })
 })
+
+describe('uploader: a clock set back', () => {
+  // Found by the fault-injection suite (e2e/faults/clock-skew.test.ts): waits made on a clock
+  // years ahead must not outlast its correction by NTP.
+  it('retries at once when the clock is set back years during a Retry-After wait', async () => {
+    const server = await fake()
+    server.on(SUBMIT, scripted([{ status: 429, headers: { 'retry-after': '60' }, body: { code: 'HP_ERR_RATE_LIMITED', detail: 'Rate limit exceeded' } }]))
+    let skewMs = 3 * 365 * 24 * 3600_000
+    const r = rig(server.url, { env: { AGENT_CONSENT: 'true' }, clock: () => Date.now() + skewMs, tickMs: 20 })
+    r.outbox.append(randomUUID(), V1_ENVELOPE, records(2))
+    r.uploader.start()
+    await r.uploader.flush()
+    expect(server.seen(SUBMIT)).toHaveLength(1)
+    await sleep(200)
+    expect(server.seen(SUBMIT)).toHaveLength(1) // Retry-After honoured while the clock runs on
+    skewMs = 0
+    await waitFor(() => r.outbox.stats().records === 0, 'the retry after the clock was set back', 3000)
+    const [first, second] = server.seen(SUBMIT) as [SeenRequest, SeenRequest]
+    expect(keyOf(second)).toBe(keyOf(first))
+  })
+})

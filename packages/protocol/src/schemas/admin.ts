@@ -34,10 +34,7 @@ export const InstallationDetailSchema = Type.Intersect([InstallationSummarySchem
 })])
 export type InstallationDetail = Static<typeof InstallationDetailSchema>
 
-export const ErasureResultSchema = Type.Object({
-  installation_id: Type.String(),
-  samples_deleted: Type.Union([Type.Integer(), Type.Null()], { description: 'Samples deleted; null when the sample store cannot count them (VictoriaMetrics)' }),
-})
+/** ErasureResultSchema: schemas/privacy.ts (the admin's and the installation's erasure answer the same). */
 
 export const RetentionResultSchema = Type.Object({
   samples_deleted: Type.Union([Type.Integer(), Type.Null()], { description: 'Samples deleted; null when the sample store cannot count them (VictoriaMetrics)' }),

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ERRORS, HttpError, type ErrorCode } from '../errors.js'
 import { StoreUnavailableError } from '../store/types.js'
@@ -29,6 +29,16 @@ export function isStoreFailure (err: unknown): boolean {
   const code = (err as Error & { code?: unknown }).code
   if (typeof code === 'string' && (code.startsWith('SQLITE_') || PG_UNAVAILABLE.test(code) || NETWORK_CODES.has(code))) return true
   return /database connection is not open|driver has already been destroyed|Connection terminated/i.test(err.message)
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL the router cannot decode (`%zz`) or a path parameter over
+ * `maxParamLength` is answered before any route or error handler runs; without this hook its
+ * body is Fastify's own `{error, code: "FST_ERR_…"}`, not ours (found by the fuzz tests).
+ */
+export function frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const code: ErrorCode = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'HP_ERR_URI_TOO_LONG' : 'HP_ERR_BAD_REQUEST'
+  reply.code(ERRORS[code].status).send({ code, detail: code === 'HP_ERR_URI_TOO_LONG' ? ERRORS[code].message : 'cannot read URL: it is not valid percent-encoding' })
 }
 
 /**

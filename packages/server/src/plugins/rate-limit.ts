@@ -17,6 +17,12 @@ declare module 'fastify' {
 export interface RateLimitOptions {
   readonly perIpPerMinute: number
   readonly perInstallationPerMinute: number
+  /**
+   * Registrations (POST /api/v2/installations) per hour per address: each one is a new voter in
+   * the community figures, so this bounds how many fake installations one address can add
+   * (docs/SECURITY.md, "Data poisoning"). Absent: no limit beyond the per-address one.
+   */
+  readonly registrationsPerHour?: number
   /** Most keys remembered (LRU), so the limiter's memory is bounded under address churn. */
   readonly maxKeys: number
   /**
@@ -29,6 +35,9 @@ export interface RateLimitOptions {
 }
 
 const MINUTE_MS = 60_000
+const HOUR_MS = 60 * MINUTE_MS
+/** The route whose requests count against `registrationsPerHour`. */
+export const REGISTRATION_ROUTE = { method: 'POST', url: '/api/v2/installations' } as const
 
 /** A Redis slower than this to connect or to answer is treated as down (limits then count per process). */
 const REDIS_CONNECT_TIMEOUT_MS = 2_000
@@ -73,6 +82,22 @@ export default fp(async function rateLimitPlugin (app: FastifyInstance, opts: Ra
     timeWindow: MINUTE_MS,
     keyGenerator: (req) => `installation:${(req as FastifyRequest & { rateLimitInstallation?: string }).rateLimitInstallation ?? ''}`,
   } as CreateRateLimitOptions)
+
+  if (opts.registrationsPerHour !== undefined) {
+    const perRegistrationIp = app.createRateLimit({
+      cache: opts.maxKeys,
+      max: opts.registrationsPerHour,
+      timeWindow: HOUR_MS,
+      keyGenerator: (req) => `register:${normalizeIP(req.ip, 64)}`,
+    } as CreateRateLimitOptions)
+    // A hook on every request rather than a line in the route: the route file stays about
+    // registration, and the limit cannot be lost by editing it (test/security/rate-limits.test.ts).
+    app.addHook('onRequest', async (request) => {
+      if (request.method === REGISTRATION_ROUTE.method && request.routeOptions.url === REGISTRATION_ROUTE.url) {
+        await enforce(await perRegistrationIp(request))
+      }
+    })
+  }
 
   async function enforce (result: Awaited<ReturnType<typeof perIp>>): Promise<void> {
     if (result.isAllowed || !result.isExceeded) return

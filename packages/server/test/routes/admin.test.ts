@@ -41,7 +41,7 @@ describe('admin routes', () => {
     await t.submit(v1Payload(id, [v1Record(t.clock.ms / 1000 - 60), v1Record(t.clock.ms / 1000 - 30)]), token)
     const res = await t.inject({ method: 'DELETE', url: `/api/v2/admin/installations/${id}`, headers: admin })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toEqual({ installation_id: id, samples_deleted: 2 })
+    expect(res.json()).toMatchObject({ installation_id: id, samples_deleted: 2, removed: { samples: 2, installations: 1, heat_pumps: 1 } })
     expect((await t.inject({ method: 'GET', url: `/api/v2/admin/installations/${id}`, headers: admin })).statusCode).toBe(404)
     expect((await t.submit(v1Payload(id, [v1Record(t.clock.ms / 1000)]), token)).statusCode).toBe(403)
     expect((await t.inject({ method: 'DELETE', url: `/api/v2/admin/installations/${id}`, headers: admin })).statusCode).toBe(404)

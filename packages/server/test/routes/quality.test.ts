@@ -271,7 +271,7 @@ describe('POST /api/v2/admin/installations/:id/revoke', () => {
     expect((await revoke(t, id)).statusCode).toBe(200)
     const erased = await t.inject({ method: 'DELETE', url: `/api/v2/admin/installations/${id}`, headers: admin })
     expect(erased.statusCode).toBe(200)
-    expect(erased.json()).toEqual({ installation_id: id, samples_deleted: 1 })
+    expect(erased.json()).toMatchObject({ installation_id: id, samples_deleted: 1, removed: { installations: 1, samples: 1 } })
     expect((await t.inject({ method: 'GET', url: `/api/v2/admin/installations/${id}`, headers: admin })).statusCode).toBe(404)
     const again = await t.inject({ method: 'POST', url: '/api/v2/installations', payload: { installation_id: id, consent_version: '1' } })
     expect(again.statusCode).toBe(201)

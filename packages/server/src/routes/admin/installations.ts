@@ -14,10 +14,9 @@ import Type from 'typebox'
 import { httpError } from '../../errors.js'
 import { runRetention } from '../../jobs/retention.js'
 import { DAY_MS } from '../../ledger/contribution.js'
-import { heatPumpIdsOf } from '../../store/heat-pumps.js'
+import { eraseInstallation } from '../../privacy/erase.js'
 import {
   countInstallations,
-  deleteInstallation,
   findInstallation,
   listInstallations,
   reinstateInstallation,
@@ -25,7 +24,6 @@ import {
   type Installation,
 } from '../../store/installations.js'
 import { contributionDaysOf } from '../../store/ledger.js'
-import { subtractInstallationFromPool } from '../../store/pool.js'
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
 const errors = { 401: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema }
@@ -85,24 +83,19 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/api/v2/admin/installations/:id', {
     schema: {
       tags: ['admin'],
-      summary: 'Erase an installation: its samples, heat pumps, ledger and credentials',
+      summary: 'Erase an installation from every store and say what was removed',
       params: IdParams,
       response: { 200: ErasureResultSchema, ...errors },
     },
   }, async (request) => {
     const id = parseInstallationId(request.params.id)
     if (id === null) throw httpError('HP_ERR_INVALID_INSTALLATION_ID')
-    const store = app.store
-    const deleted = await store.transaction(async (trx) => {
-      await store.lockInstallation(trx, id)
-      const heatPumps = await heatPumpIdsOf(trx, id)
-      const samples = await store.samples.eraseInstallation(id, heatPumps)
-      await subtractInstallationFromPool(trx, id)
-      return (await deleteInstallation(trx, id)) ? { samples } : null
-    })
-    if (deleted === null) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
-    request.log.info({ installation: id, samples: deleted.samples }, 'installation erased')
-    return { installation_id: id, samples_deleted: deleted.samples }
+    const removed = await eraseInstallation(app.store, id)
+    if (removed === undefined) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
+    request.log.info({ installation: id, removed, by: 'admin' }, 'installation erased')
+    // Counts, not figures: the pool status is recounted at once (the cached comparisons wait for the next day).
+    app.poolStatus.invalidate()
+    return { installation_id: id, samples_deleted: removed.samples, removed }
   })
 
   /**

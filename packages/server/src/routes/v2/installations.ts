@@ -11,9 +11,11 @@ import {
 } from '@heatpool/protocol'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { generateToken, hashToken, secretsEqual } from '../../auth/tokens.js'
-import { HttpError, httpError } from '../../errors.js'
+import { httpError } from '../../errors.js'
 import { installationOverview } from '../../installations/me.js'
 import { findInstallation, registerInstallation, rotateInstallationToken } from '../../store/installations.js'
+import { callingInstallation } from './installation-caller.js'
+import installationPrivacyRoutes from './installation-privacy.js'
 
 /**
  * `POST /api/v2/installations`: an installation registers once and receives its bearer token,
@@ -91,7 +93,8 @@ const installationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /**
    * `GET /api/v2/installations/me`: the calling installation's own ledger, eligibility and
    * badges. Only an installation token names an installation, and only its own: any other
-   * credential (admin, shared, none, unknown) is a 401, since no installation is identified.
+   * credential (admin, shared, none, unknown) is a 401, since no installation is identified
+   * (installation-caller.ts).
    */
   app.get('/api/v2/installations/me', {
     onRequest: [app.ipRateLimit],
@@ -101,14 +104,14 @@ const installationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: InstallationMeSchema, 401: ErrorResponseSchema, 404: ErrorResponseSchema, 429: ErrorResponseSchema },
     },
   }, async (request) => {
-    const principal = await app.principalOf(request).catch((err: unknown) => {
-      throw err instanceof HttpError && err.code === 'HP_ERR_INVALID_TOKEN' ? httpError('HP_ERR_TOKEN_REJECTED') : err
-    })
-    if (principal.kind !== 'installation') throw httpError('HP_ERR_INSTALLATION_TOKEN_REQUIRED')
-    const me = await installationOverview(app.store.db, principal.installationId, app.clock(), app.config)
-    if (me === undefined) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${principal.installationId}`)
+    const id = await callingInstallation(app, request)
+    const me = await installationOverview(app.store.db, id, app.clock(), app.config)
+    if (me === undefined) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
     return me
   })
+
+  // Export and erasure by the installation itself.
+  await app.register(installationPrivacyRoutes)
 }
 
 export default installationRoutes
