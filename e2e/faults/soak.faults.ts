@@ -3,11 +3,12 @@
 // fleet, then the same reconciliation as the short variant. HEATPOOL_FAULTS_SEED replays a run.
 // It prints one JSON line with the figures docs/RELIABILITY.md reports, and the machine.
 import { cpus, arch } from 'node:os'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, it } from 'vitest'
 import { NO_ENGINE } from '../../packages/server/test/engines/missing.js'
 import { cleanupAll } from '../processes.js'
 import { closeAllProxies } from '../upload-proxy.js'
 import { unmountAll } from './disk.js'
+import { expectReconciled } from './assertions.js'
 import { FAULT_KINDS, runFaults } from './scenario.js'
 
 const rounds = Number(process.env.HEATPOOL_FAULTS_ROUNDS ?? 5)
@@ -40,13 +41,6 @@ describe('fault injection (long)', () => {
       ...report,
       faults,
     }))
-    expect(report.acknowledged).toBeGreaterThan(0)
-    expect(report.lost).toBe(0)
-    expect(report.phantom).toBe(0)
-    expect(report.partialInDoubt).toBe(0)
-    expect(report.duplicates).toBe(0)
-    expect(report.ledgerMismatches).toEqual([])
-    expect(report.stored).toBeGreaterThanOrEqual(report.acknowledged)
-    expect(report.stored).toBeLessThanOrEqual(report.acknowledged + report.inDoubt)
+    expectReconciled(report)
   })
 })

@@ -11,6 +11,16 @@ export function chromiumPath (): string | undefined {
   return CANDIDATES.find((p) => existsSync(p))
 }
 
+/**
+ * Whether the browser tests can run: true with a Chromium; false without one (they skip), unless
+ * HEATPOOL_REQUIRE_ENGINES=1 (CI), where a missing Chromium throws instead.
+ */
+export function chromiumAvailable (): boolean {
+  if (chromiumPath() !== undefined) return true
+  if (process.env.HEATPOOL_REQUIRE_ENGINES === '1') throw new Error('cannot run the browser tests: no Chromium (install Debian\'s `chromium` or set HEATPOOL_CHROMIUM)')
+  return false
+}
+
 export async function launchChromium (): Promise<Browser> {
   const executablePath = chromiumPath()
   if (executablePath === undefined) throw new Error('cannot find Chromium: install Debian\'s `chromium` or set HEATPOOL_CHROMIUM')

@@ -4,7 +4,7 @@ import { isoDate } from '../badges/calendar.js'
 import { BADGE_RULES_VERSION, badgeRule } from '../badges/rules.js'
 import { eligibilityOf, eligibleSince, type Eligibility } from '../community/eligibility.js'
 import type { Config } from '../config.js'
-import { utcDay } from '../ledger/contribution.js'
+import { isoTime, utcDay } from '../ledger/contribution.js'
 import { badgesOf } from '../store/badges.js'
 import { findInstallation } from '../store/installations.js'
 import { ledgerDaysSince } from '../store/ledger.js'
@@ -15,7 +15,6 @@ export const RECENT_DAYS = 60
 
 type Settings = Pick<Config, 'CONTRIBUTION_MIN_SAMPLES' | 'ELIGIBILITY_DAYS' | 'ELIGIBILITY_RECENT_DAYS'>
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString())
 
 /** Why an installation is not eligible, or null. Pure. */
 export function eligibilityReason (e: Eligibility, recentDays: number): string | null {
@@ -42,8 +41,8 @@ export async function installationOverview (db: Kysely<Database>, id: string, no
     installation_id: id,
     heatpump_model: installation.model_name,
     model_key: installation.model_key,
-    registered_at: iso(installation.registered_at),
-    last_sample: iso(installation.last_sample_ts),
+    registered_at: isoTime(installation.registered_at),
+    last_sample: isoTime(installation.last_sample_ts),
     contribution_days: {
       total: eligibility.contributionDays,
       last: last === null ? null : isoDate(Number(last)),

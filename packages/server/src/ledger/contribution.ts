@@ -6,6 +6,9 @@
 
 export const DAY_MS = 86_400_000
 
+/** ISO 8601 of a time in ms as stored (PostgreSQL may hand back a numeric string), null for none. */
+export const isoTime = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString())
+
 /** UTC day number (days since 1970-01-01) of a time in ms. */
 export function utcDay (ms: number): number {
   return Math.floor(ms / DAY_MS)

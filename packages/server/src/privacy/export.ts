@@ -1,6 +1,7 @@
 import { METRIC_NAMES, type InstallationExport, type MetricValues } from '@heatpool/protocol'
 import type { Kysely } from 'kysely'
 import { isoDate } from '../badges/calendar.js'
+import { isoTime } from '../ledger/contribution.js'
 import { ROLLUP_SUM_COLUMNS } from '../rollups/rollup.js'
 import type { Database } from '../store/schema.js'
 import type { Store } from '../store/types.js'
@@ -21,7 +22,6 @@ export interface ExportHead extends Omit<Doc, 'rollups_hourly' | 'samples'> {
 /** Rows per page of hourly rollups. */
 const ROLLUP_PAGE = 2000
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString())
 
 function sumsOf (row: Record<string, unknown>): Record<string, number> {
   const sums: Record<string, number> = {}
@@ -52,15 +52,15 @@ export async function exportHead (db: Kysely<Database>, id: string, nowMs: numbe
     exported_at: new Date(nowMs).toISOString(),
     installation: {
       installation_id: i.id,
-      created_at: iso(i.created_at),
-      registered_at: iso(i.registered_at),
+      created_at: isoTime(i.created_at),
+      registered_at: isoTime(i.registered_at),
       consent_version: i.consent_version,
       manufacturer: i.manufacturer,
       heatpump_model: i.model_name,
       model_key: i.model_key,
-      first_seen: iso(i.first_seen_at),
-      last_seen: iso(i.last_seen_at),
-      last_sample: iso(i.last_sample_ts),
+      first_seen: isoTime(i.first_seen_at),
+      last_seen: isoTime(i.last_seen_at),
+      last_sample: isoTime(i.last_sample_ts),
       samples_total: Number(i.samples_total),
       contribution_days: Number(i.contribution_days),
       last_contribution_day: i.last_contribution_day === null ? null : isoDate(Number(i.last_contribution_day)),
@@ -71,9 +71,9 @@ export async function exportHead (db: Kysely<Database>, id: string, nowMs: numbe
       driver_model: h.driver_model,
       heatpump_model: h.model_name,
       model_key: h.model_key,
-      created_at: iso(h.created_at),
-      last_seen: iso(h.last_seen_at),
-      last_sample: iso(h.last_sample_ts),
+      created_at: isoTime(h.created_at),
+      last_seen: isoTime(h.last_seen_at),
+      last_sample: isoTime(h.last_sample_ts),
       last_sample_values: h.last_sample_values === null ? null : JSON.parse(h.last_sample_values) as Record<string, number>,
     })),
     ledger: ledger.map((d) => ({ day: isoDate(Number(d.day)), samples: Number(d.samples), stored: Number(d.stored) })),

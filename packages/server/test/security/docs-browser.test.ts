@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chromiumPath, launchChromium, watchProblems } from '../../../../e2e/ui/browser.js'
+import { chromiumAvailable, launchChromium, watchProblems } from '../../../../e2e/ui/browser.js'
 import { NO_ENGINE } from '../engines/missing.js'
 import { build } from '../helper.js'
 
@@ -10,10 +10,7 @@ import { build } from '../helper.js'
  */
 describe('the OpenAPI UI at /docs', () => {
   it('renders in Chromium under its Content-Security-Policy without a console error', async (ctx) => {
-    if (chromiumPath() === undefined) {
-      if (process.env.HEATPOOL_REQUIRE_ENGINES === '1') throw new Error('cannot run the browser test: no Chromium (install Debian\'s `chromium` or set HEATPOOL_CHROMIUM)')
-      return ctx.skip(NO_ENGINE)
-    }
+    if (!chromiumAvailable()) return ctx.skip(NO_ENGINE)
     const t = await build()
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' })
     const browser = await launchChromium()

@@ -11,9 +11,10 @@ import {
 } from '@heatpool/protocol'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
+import { isoDate } from '../../badges/calendar.js'
 import { httpError } from '../../errors.js'
 import { runRetention } from '../../jobs/retention.js'
-import { DAY_MS } from '../../ledger/contribution.js'
+import { isoTime } from '../../ledger/contribution.js'
 import { eraseInstallation } from '../../privacy/erase.js'
 import {
   countInstallations,
@@ -28,8 +29,6 @@ import { contributionDaysOf } from '../../store/ledger.js'
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
 const errors = { 401: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString())
-const isoDay = (day: number | null) => (day === null ? null : new Date(Number(day) * DAY_MS).toISOString().slice(0, 10))
 
 function summary (i: Installation): InstallationSummary {
   return {
@@ -38,13 +37,13 @@ function summary (i: Installation): InstallationSummary {
     consent_version: i.consent_version,
     heatpump_model: i.model_name,
     model_key: i.model_key,
-    first_seen: iso(i.first_seen_at),
-    last_seen: iso(i.last_seen_at),
-    last_sample: iso(i.last_sample_ts),
+    first_seen: isoTime(i.first_seen_at),
+    last_seen: isoTime(i.last_seen_at),
+    last_sample: isoTime(i.last_sample_ts),
     samples_total: Number(i.samples_total),
     contribution_days: Number(i.contribution_days),
-    last_contribution_day: isoDay(i.last_contribution_day),
-    revoked_at: iso(i.revoked_at),
+    last_contribution_day: i.last_contribution_day === null ? null : isoDate(Number(i.last_contribution_day)),
+    revoked_at: isoTime(i.revoked_at),
   }
 }
 
@@ -77,7 +76,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const installation = await findInstallation(app.store.db, id)
     if (installation === undefined) throw httpError('HP_ERR_INSTALLATION_NOT_FOUND', `cannot find installation ${id}`)
     const ledger = await contributionDaysOf(app.store.db, id)
-    return { ...summary(installation), ledger: ledger.map((d) => ({ day: isoDay(d.day) as string, samples: d.samples, stored: d.stored })) }
+    return { ...summary(installation), ledger: ledger.map((d) => ({ day: isoDate(Number(d.day)), samples: d.samples, stored: d.stored })) }
   })
 
   app.delete('/api/v2/admin/installations/:id', {
